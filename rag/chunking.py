@@ -1,0 +1,55 @@
+"""Chinese-aware chunking with exact character offsets into the original file text."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .config import ChunkerSettings
+from .ingest.places import to_simplified
+from .types import Chunk, Document
+
+# Paragraphs, lines, then Chinese sentence ends, then clause marks, then anything.
+SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "!", "?", ";", "，", ",", " ", ""]
+MIN_CHUNK_CHARS = 8
+
+
+@lru_cache(maxsize=8)
+def _splitter(size: int, overlap: int):
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+    return RecursiveCharacterTextSplitter(
+        chunk_size=size, chunk_overlap=overlap, separators=SEPARATORS,
+        keep_separator="end", strip_whitespace=False, length_function=len)
+
+
+def chunk_document(text: str, document: Document, settings: ChunkerSettings) -> list[Chunk]:
+    """Cut each indexable segment of `document`; every chunk satisfies text[start:end] == chunk.text."""
+    splitter = _splitter(settings.size, settings.overlap)
+    chunks: list[Chunk] = []
+    for seg_start, seg_end in document.segments:
+        segment = text[seg_start:seg_end]
+        cursor = 0
+        for piece in splitter.split_text(segment):
+            local = segment.find(piece, cursor)
+            if local < 0:  # the splitter never rewrites text; this guards the invariant
+                raise AssertionError(f"chunk not found in {document.source} at {seg_start + cursor}")
+            cursor = local + 1
+            start, end = _trim(segment, local, local + len(piece))
+            if end - start < MIN_CHUNK_CHARS and chunks:
+                continue
+            chunks.append(Chunk(source=document.source, start=seg_start + start, end=seg_start + end,
+                                text=segment[start:end], title=document.title, place=document.place,
+                                year=document.year, page=document.page,
+                                doc_start=document.start, doc_end=document.end))
+    return chunks
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the embedder sees: the report title for context, all in simplified script."""
+    return to_simplified(f"{chunk.title}\n{chunk.text}")

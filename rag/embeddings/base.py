@@ -1,0 +1,45 @@
+"""The embedder interface: one abstract method, conveniences built on it."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Callable, Literal
+
+import numpy as np
+
+Kind = Literal["query", "passage"]
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    backend: str = "base"
+
+    def __init__(self, model: str):
+        self.model = model
+
+    @abstractmethod
+    def embed_batch(self, texts: list[str], kind: Kind) -> np.ndarray:
+        """Embed `texts` (as queries or passages); returns shape (len(texts), dim)."""
+
+    @property
+    def dim(self) -> int:
+        return int(self.embed_batch(["dim"], "query").shape[1])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_batch([text], "query")[0]
+
+    def embed_passages(self, texts: list[str], batch_size: int = 16,
+                       on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed passages in batches, calling `on_batch(n_done_in_batch)` for progress."""
+        parts = []
+        for i in range(0, len(texts), batch_size):
+            batch = texts[i:i + batch_size]
+            parts.append(self.embed_batch(batch, "passage"))
+            if on_batch:
+                on_batch(len(batch))
+        if not parts:
+            return np.zeros((0, self.dim), dtype="float32")
+        return np.ascontiguousarray(np.vstack(parts), dtype="float32")
+
+    def describe(self) -> dict:
+        return {"backend": self.backend, "model": self.model}

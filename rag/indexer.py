@@ -1,0 +1,210 @@
+"""Build or update the index: re-embed only new or changed files, drop deleted ones."""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .chunking import chunk_document, embedding_text
+from .config import Settings
+from .corpus import SourceFile, resolve_stored, scan, stored_path
+from .embeddings import create_embedder, resolve_backend
+from .errors import IndexCorruptError, IndexMissingError, LoadError
+from .ingest.documents import split_documents
+from .ingest.loaders import load_source
+from .store import FileEntry, Manifest, VectorStore
+from .types import Chunk
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+
+
+@dataclass
+class IndexReport:
+    """What one `rag index` run did."""
+
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    rebuilt_because: str | None = None
+    written: bool = False
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        lines = []
+        if self.rebuilt_because:
+            lines.append(f"full rebuild: {self.rebuilt_because}")
+        for label, names in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
+            if names:
+                lines.append(f"{label}: {', '.join(names)}")
+        for name, why in self.skipped.items():
+            lines.append(f"skipped {name}: {why}")
+        if not self.written:
+            lines.append("index is up to date; nothing embedded")
+        lines.append(f"{self.documents} documents, {self.chunks} chunks, embedded {self.embedded} "
+                     f"in {self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s)")
+        return "\n".join(lines)
+
+
+@contextmanager
+def index_lock(directory: Path):
+    """One writer at a time per index directory (CLI and UI uploads may race)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def load_existing(settings: Settings, backend: str) -> tuple[VectorStore | None, str | None]:
+    """The reusable current index, or None and the reason it cannot be reused."""
+    try:
+        store = VectorStore.load(settings.index_dir)
+    except IndexMissingError:
+        return None, None
+    except IndexCorruptError as exc:
+        return None, f"existing index unreadable ({exc})"
+    why = store.manifest.mismatch(backend, settings.embedding_model, settings.chunker.as_dict())
+    return (None, why) if why else (store, None)
+
+
+def plan_sources(settings: Settings, paths: list[Path] | None, previous: VectorStore | None) -> list[SourceFile]:
+    """Files the index should hold: the given paths (default: corpus dir) plus earlier files still on disk."""
+    wanted = {f.name: f for f in scan(paths or [settings.corpus_dir])}
+    if previous is not None and paths:
+        for name, entry in previous.manifest.files.items():
+            path = resolve_stored(entry.path, settings.corpus_dir)
+            if name not in wanted and path.exists():
+                wanted[name] = SourceFile(name, path.resolve(), entry.sha256, entry.size)
+    return [wanted[n] for n in sorted(wanted)]
+
+
+def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool = False,
+                progress: Progress | None = None) -> IndexReport:
+    """Bring the index in `settings.index_dir` in line with the source files."""
+    started = time.perf_counter()
+    report = IndexReport()
+    backend = resolve_backend(settings.embedding_backend, settings.embedding_model)
+    with index_lock(settings.index_dir):
+        for leftover in settings.index_dir.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+        previous, why = (None, "--rebuild asked for") if rebuild else load_existing(settings, backend)
+        if why and (rebuild or (settings.index_dir / "manifest.json").exists()):
+            report.rebuilt_because = why
+            log.warning("full rebuild: %s", why)
+        sources = plan_sources(settings, paths, previous)
+        old_files = previous.manifest.files if previous else {}
+        keep = {s.name for s in sources if s.name in old_files and old_files[s.name].sha256 == s.sha256}
+        report.removed = sorted(set(old_files) - {s.name for s in sources})
+        if previous is not None and not report.removed and len(keep) == len(sources):
+            report.documents = sum(e.documents for e in old_files.values())
+            report.chunks = len(previous.chunks)
+            report.seconds = time.perf_counter() - started
+            return report
+
+        chunks: list[Chunk] = []
+        vectors: list[np.ndarray] = []
+        files: dict[str, FileEntry] = {}
+        reusable: dict[str, np.ndarray] = {}
+        if previous is not None:
+            old_vectors = previous.vectors()
+            for position, chunk in enumerate(previous.chunks):
+                if chunk.source in keep:
+                    chunks.append(chunk)
+                    vectors.append(old_vectors[position])
+                else:
+                    reusable[_text_key(embedding_text(chunk))] = old_vectors[position]
+            files = {name: old_files[name] for name in keep}
+
+        fresh: list[Chunk] = []
+        for source in sources:
+            if source.name in keep:
+                continue
+            (report.changed if source.name in old_files else report.added).append(source.name)
+            try:
+                text = load_source(source.path)
+            except LoadError as exc:
+                report.skipped[source.name] = str(exc)
+                log.warning("skipped %s", exc)
+                continue
+            documents = split_documents(text)
+            file_chunks = [c for d in documents for c in chunk_document(text.text, d, settings.chunker)]
+            if not file_chunks:
+                report.skipped[source.name] = "no indexable text"
+                log.warning("skipped %s: no indexable text", source.name)
+                continue
+            fresh.extend(file_chunks)
+            files[source.name] = FileEntry(stored_path(source.path, settings.corpus_dir), source.sha256,
+                                           source.size, len(documents), len(file_chunks))
+
+        fresh_texts = [embedding_text(c) for c in fresh]
+        todo = [i for i, t in enumerate(fresh_texts) if _text_key(t) not in reusable]
+        embedder = create_embedder(backend, settings.embedding_model) if todo or previous is None else None
+        dim = embedder.dim if embedder else previous.manifest.dim
+        fresh_vectors = np.zeros((len(fresh), dim), dtype="float32")
+        todo_set = set(todo)
+        for i, text in enumerate(fresh_texts):
+            if i not in todo_set:
+                fresh_vectors[i] = reusable[_text_key(text)]
+        if todo:
+            done = [0]
+
+            def on_batch(n: int) -> None:
+                done[0] += n
+                if progress:
+                    progress(done[0], len(todo))
+
+            fresh_vectors[todo] = embedder.embed_passages([fresh_texts[i] for i in todo], on_batch=on_batch)
+        report.embedded = len(todo)
+
+        all_chunks = chunks + fresh
+        all_vectors = np.vstack(vectors + [fresh_vectors]) if all_chunks else np.zeros((0, dim), "float32")
+        order = sorted(range(len(all_chunks)), key=lambda i: (all_chunks[i].source, all_chunks[i].start))
+        manifest = Manifest(embedding_backend=backend, embedding_model=settings.embedding_model, dim=dim,
+                            chunker=settings.chunker.as_dict(), files=dict(sorted(files.items())))
+        store = VectorStore.create(manifest, [all_chunks[i] for i in order], all_vectors[order])
+        store.save(settings.index_dir)
+        report.written = True
+        report.documents = sum(e.documents for e in files.values())
+        report.chunks = len(store.chunks)
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def tqdm_progress(stream=sys.stderr) -> tuple[Progress, Callable[[], None]]:
+    """A tqdm bar (chunks embedded / total, ETA) and its closer."""
+    from tqdm import tqdm
+    bar: list = []
+
+    def update(done: int, total: int) -> None:
+        if not bar:
+            bar.append(tqdm(total=total, unit="chunk", desc="embedding", file=stream, dynamic_ncols=True))
+        bar[0].update(done - bar[0].n)
+
+    def close() -> None:
+        if bar:
+            bar[0].close()
+
+    return update, close

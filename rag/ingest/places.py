@@ -1,0 +1,36 @@
+"""Place names (Guangzhou districts, towns) and script conversion shared by ingest and retrieval."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+GUANGZHOU_DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
+_DISTRICT = re.compile("(" + "|".join(GUANGZHOU_DISTRICTS) + ")(?:区)?")
+_TOWN = re.compile(r"([\u4e00-\u9fff]{2})(镇|街道)")
+_CITY = re.compile(r"(广州|深圳|佛山|东莞)市")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese (same length for the characters that matter here)."""
+    return _t2s().convert(text) if text else text
+
+
+def find_place(text: str) -> str | None:
+    """The most specific place named early in `text`: '增城区中新镇', '海珠区', '广州市'."""
+    district = _DISTRICT.search(text)
+    town = _TOWN.search(text)
+    if district:
+        name = district.group(1) + "区"
+        if town and town.start() >= district.start() and town.group(1) not in GUANGZHOU_DISTRICTS:
+            return name + town.group(0)
+        return name
+    if town:
+        return town.group(0)
+    city = _CITY.search(text)
+    return city.group(0) if city else None

@@ -1,0 +1,85 @@
+"""The bundled gemma model served by xllamacpp answers the real OpenAI client, streaming too."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.llm_server import ServerHandle, env_lines, resolve_model, start_server
+
+pytestmark = [
+    pytest.mark.llm,
+    pytest.mark.skipif(
+        importlib.util.find_spec("xllamacpp") is None,
+        reason="xllamacpp is not installed (pip install xllamacpp); the local LLM server needs it",
+    ),
+]
+
+PROMPT = "请用一句话介绍政府工作报告。"
+
+
+@pytest.fixture(scope="module")
+def gemma_path() -> Path:
+    """Assembled once into the model cache (RAG_MODEL_CACHE or ~/.cache/rag/models)."""
+    return resolve_model("gemma3-270m")
+
+
+@pytest.fixture(scope="module")
+def server(gemma_path: Path) -> Iterator[ServerHandle]:
+    with start_server(gemma_path, n_ctx=1024, threads=2) as handle:
+        yield handle
+
+
+def _client(handle: ServerHandle):  # noqa: ANN202 - openai is imported lazily
+    from openai import OpenAI
+
+    return OpenAI(base_url=handle.base_url, api_key="local", timeout=120, max_retries=0)
+
+
+def test_env_lines_point_at_the_server(server: ServerHandle) -> None:
+    lines = env_lines(server)
+    assert f"export OPENAI_BASE_URL={server.base_url}" in lines
+    assert "export OPENAI_API_KEY=local" in lines
+    assert f"export RAG_LLM_MODEL={server.model}" in lines
+    assert server.base_url.startswith("http://127.0.0.1:") and server.base_url.endswith("/v1")
+
+
+def test_chat_completion(server: ServerHandle) -> None:
+    reply = _client(server).chat.completions.create(
+        model=server.model,
+        messages=[{"role": "user", "content": PROMPT}],
+        max_tokens=32,
+        temperature=0.2,
+    )
+    text = reply.choices[0].message.content or ""
+    assert text.strip(), reply
+    assert reply.usage is not None and reply.usage.completion_tokens > 0
+
+
+def test_streaming_chat_completion(server: ServerHandle) -> None:
+    stream = _client(server).chat.completions.create(
+        model=server.model,
+        messages=[{"role": "user", "content": PROMPT}],
+        max_tokens=32,
+        temperature=0.2,
+        stream=True,
+    )
+    pieces = [c.choices[0].delta.content for c in stream if c.choices and c.choices[0].delta.content]
+    assert len(pieces) > 1, pieces
+    assert "".join(pieces).strip()
+
+
+def test_stop_frees_the_port(gemma_path: Path) -> None:
+    handle = start_server(gemma_path, n_ctx=512, threads=2)
+    port = int(handle.base_url.rsplit(":", 1)[1].split("/")[0])
+    handle.stop()
+    assert handle.process.poll() is not None
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
