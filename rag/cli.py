@@ -62,6 +62,43 @@ def index(paths: tuple[Path, ...], rebuild: bool, quiet: bool) -> None:
     click.echo(report.summary())
 
 
+@cli.command("eval", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-k", "--k", default=5, show_default=True, type=click.IntRange(1, 100), help="Passages per question.")
+@click.option("-m", "--mode", type=click.Choice(["auto", "llm", "extractive"]), default="auto", show_default=True,
+              help="Answer mode (auto: LLM if configured, else extractive).")
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write report.json, report.md and report.png here.")
+@click.option("-b", "--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An earlier report.json to show deltas against.")
+@click.option("-r", "--retriever", "retriever_name", type=click.Choice(["hybrid", "naive"]), default="hybrid",
+              show_default=True, help="naive: the 500-char dense-only baseline (retrieval metrics only).")
+@click.option("--retrieval-only", is_flag=True, help="Skip answers; measure retrieval only.")
+@click.option("-n", "--limit", type=click.IntRange(1), help="Only the first N questions.")
+@friendly_errors
+def eval_(file: Path, k: int, mode: str, out: Path | None, baseline: Path | None, retriever_name: str,
+          retrieval_only: bool, limit: int | None) -> None:
+    """Run a JSONL question set and report retrieval and answer quality.
+
+    \b
+    Example:
+      rag eval eval/questions.jsonl --out /tmp/r
+      rag eval eval/questions.jsonl --retriever naive --retrieval-only
+    """
+    from .evaluation import evaluate
+    from .evaluation.report import render_markdown
+    retrieve = None
+    if retriever_name == "naive":
+        from .retrieval.naive import NaiveRetriever
+        naive = NaiveRetriever.from_settings()
+        retrieve, retrieval_only = (lambda q, k: naive.retrieve(q, k=k)), True
+    report = evaluate(file, k=k, mode=mode, out=out, baseline=baseline, retrieve=retrieve,
+                      answer=False if retrieval_only else None, limit=limit)
+    click.echo(render_markdown(report, failures=False))
+    if out:
+        click.echo(f"wrote {out / 'report.json'}, {out / 'report.md'}, {out / 'report.png'}")
+
+
 def main() -> None:
     cli(prog_name="rag")
 

@@ -17,7 +17,7 @@ from .chunking import chunk_document, embedding_text
 from .config import Settings
 from .corpus import SourceFile, resolve_stored, scan, stored_path
 from .embeddings import create_embedder, resolve_backend
-from .errors import IndexCorruptError, IndexMissingError, LoadError
+from .errors import IndexMissingError, LoadError
 from .ingest.documents import split_documents
 from .ingest.loaders import load_source
 from .store import FileEntry, Manifest, VectorStore
@@ -79,13 +79,11 @@ def _text_key(text: str) -> str:
 
 
 def load_existing(settings: Settings, backend: str) -> tuple[VectorStore | None, str | None]:
-    """The reusable current index, or None and the reason it cannot be reused."""
+    """The reusable current index, or None and why it cannot be reused; a corrupt index raises."""
     try:
         store = VectorStore.load(settings.index_dir)
     except IndexMissingError:
         return None, None
-    except IndexCorruptError as exc:
-        return None, f"existing index unreadable ({exc})"
     why = store.manifest.mismatch(backend, settings.embedding_model, settings.chunker.as_dict())
     return (None, why) if why else (store, None)
 
@@ -93,7 +91,7 @@ def load_existing(settings: Settings, backend: str) -> tuple[VectorStore | None,
 def plan_sources(settings: Settings, paths: list[Path] | None, previous: VectorStore | None) -> list[SourceFile]:
     """Files the index should hold: the given paths (default: corpus dir) plus earlier files still on disk."""
     wanted = {f.name: f for f in scan(paths or [settings.corpus_dir])}
-    if previous is not None and paths:
+    if previous is not None:
         for name, entry in previous.manifest.files.items():
             path = resolve_stored(entry.path, settings.corpus_dir)
             if name not in wanted and path.exists():
@@ -111,14 +109,17 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
         for leftover in settings.index_dir.glob(".*.tmp"):
             leftover.unlink(missing_ok=True)
         previous, why = (None, "--rebuild asked for") if rebuild else load_existing(settings, backend)
-        if why and (rebuild or (settings.index_dir / "manifest.json").exists()):
+        if why:
             report.rebuilt_because = why
             log.warning("full rebuild: %s", why)
         sources = plan_sources(settings, paths, previous)
         old_files = previous.manifest.files if previous else {}
+        old_skipped = previous.manifest.skipped if previous else {}
         keep = {s.name for s in sources if s.name in old_files and old_files[s.name].sha256 == s.sha256}
+        still_bad = {s.name: s.sha256 for s in sources if old_skipped.get(s.name) == s.sha256}
         report.removed = sorted(set(old_files) - {s.name for s in sources})
-        if previous is not None and not report.removed and len(keep) == len(sources):
+        if previous is not None and not report.removed and len(keep) + len(still_bad) == len(sources) \
+                and set(old_skipped) == set(still_bad):
             report.documents = sum(e.documents for e in old_files.values())
             report.chunks = len(previous.chunks)
             report.seconds = time.perf_counter() - started
@@ -139,20 +140,23 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
             files = {name: old_files[name] for name in keep}
 
         fresh: list[Chunk] = []
+        skipped = dict(still_bad)
         for source in sources:
-            if source.name in keep:
+            if source.name in keep or source.name in still_bad:
                 continue
             (report.changed if source.name in old_files else report.added).append(source.name)
             try:
                 text = load_source(source.path)
             except LoadError as exc:
                 report.skipped[source.name] = str(exc)
+                skipped[source.name] = source.sha256
                 log.warning("skipped %s", exc)
                 continue
             documents = split_documents(text)
             file_chunks = [c for d in documents for c in chunk_document(text.text, d, settings.chunker)]
             if not file_chunks:
                 report.skipped[source.name] = "no indexable text"
+                skipped[source.name] = source.sha256
                 log.warning("skipped %s: no indexable text", source.name)
                 continue
             fresh.extend(file_chunks)
@@ -183,7 +187,8 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
         all_vectors = np.vstack(vectors + [fresh_vectors]) if all_chunks else np.zeros((0, dim), "float32")
         order = sorted(range(len(all_chunks)), key=lambda i: (all_chunks[i].source, all_chunks[i].start))
         manifest = Manifest(embedding_backend=backend, embedding_model=settings.embedding_model, dim=dim,
-                            chunker=settings.chunker.as_dict(), files=dict(sorted(files.items())))
+                            chunker=settings.chunker.as_dict(), files=dict(sorted(files.items())),
+                            skipped=dict(sorted(skipped.items())))
         store = VectorStore.create(manifest, [all_chunks[i] for i in order], all_vectors[order])
         store.save(settings.index_dir)
         report.written = True

@@ -45,6 +45,7 @@ class Manifest:
     dim: int
     chunker: dict
     files: dict[str, FileEntry] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # unreadable file name -> its sha256
     generation: str = ""
     created: float = 0.0
     format_version: int = FORMAT_VERSION
@@ -98,6 +99,13 @@ class VectorStore:
             return []
         scores, ids = self.index.search(np.asarray(query_vector, dtype="float32").reshape(1, -1), k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def index_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Cosine score of every chunk, in chunk order (the corpus is small enough to score all)."""
+        scores = np.zeros(self.index.ntotal, dtype="float32")
+        for position, score in self.search(query_vector, self.index.ntotal):
+            scores[position] = score
+        return scores
 
     @property
     def memory_bytes(self) -> int:

@@ -133,7 +133,7 @@ def _failure(rec: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
-def render_markdown(report: dict[str, Any]) -> str:
+def render_markdown(report: dict[str, Any], failures: bool = True) -> str:
     """The report as Markdown: headline table, optional baseline delta, failures."""
     cfg = report.get("config", {})
     k = cfg.get("k", 5)
@@ -146,6 +146,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += _delta_section(report["baseline_delta"], k)
     failed = [r for r in report.get("questions", []) if r.get("failures") or r.get("errors")]
     lines += ["", f"## Failures ({len(failed)})", ""]
+    if not failures:
+        return "\n".join(lines).rstrip() + " (see report.md)\n"
     for rec in failed:
         lines += _failure(rec)
     if not failed:

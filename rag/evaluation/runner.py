@@ -46,7 +46,11 @@ def _from_rag(name: str) -> Any:
 
 def _resolve(retrieve: Any, answer: Any, read_source: Any) -> tuple[Any, Any, Any]:
     """Fill in the real `rag` callables for those left as None; `answer=False` → None."""
-    retrieve = retrieve if retrieve is not None else _from_rag("retrieve")
+    if retrieve is None:
+        rag_retrieve = _from_rag("retrieve")
+
+        def retrieve(question: str, k: int) -> list[Passage]:
+            return rag_retrieve(question, k=k)
     read_source = read_source if read_source is not None else _from_rag("read_source")
     if answer is False:
         answer = None

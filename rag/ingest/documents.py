@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..types import Document
 from .loaders import SourceText
@@ -27,16 +28,20 @@ def split_documents(source: SourceText) -> list[Document]:
     if not starts:
         spans = [(0, len(text))]
     else:
-        spans = [(s, e) for s, e in zip(starts, starts[1:] + [len(text)])]
+        spans = [(s, e) for s, e in zip(starts, starts[1:] + [len(text)], strict=True)]
         if text[: starts[0]].strip() and not _is_boilerplate_only(text[: starts[0]]):
             spans.insert(0, (0, starts[0]))
     documents = []
     for start, end in spans:
-        for page_start, page_end, page in _pages_within(source, start, end):
-            segments = indexable_segments(text, page_start, page_end)
-            if not segments:
-                continue
-            documents.append(_describe(source, page_start, page_end, page, tuple(segments)))
+        pages = [(a, b, page, tuple(indexable_segments(text, a, b)))
+                 for a, b, page in _pages_within(source, start, end)]
+        pages = [p for p in pages if p[3]]
+        if not pages:
+            continue
+        # Title, place and year describe the whole report, so later pages of a PDF keep them.
+        report = _describe(source, start, end, None, tuple(s for p in pages for s in p[3]))
+        for page_start, page_end, page, segments in pages:
+            documents.append(replace(report, start=page_start, end=page_end, page=page, segments=segments))
     return documents
 
 

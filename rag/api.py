@@ -1,0 +1,80 @@
+"""The public functions behind `rag.retrieve`, `rag.answer`, `rag.evaluate`, `rag.read_source`."""
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from .config import Settings
+from .errors import LoadError
+from .types import Answer, Passage
+
+_lock = threading.Lock()
+_default = {}
+
+
+def default_retriever():
+    """The process-wide retriever over $RAG_INDEX_DIR, loaded (or built) on first use."""
+    from .retrieval import Retriever
+    settings = Settings.from_env()
+    key = (str(settings.index_dir), str(settings.corpus_dir))
+    with _lock:
+        if key not in _default:
+            _default.clear()
+            _default[key] = Retriever.from_settings(settings)
+        return _default[key]
+
+
+def reload_index() -> None:
+    """Forget the loaded index so the next call sees a freshly built one."""
+    with _lock:
+        _default.clear()
+    _read_cached.cache_clear()
+
+
+def retrieve(question: str, *, k: int = 5) -> list[Passage]:
+    """The k passages of the reports most relevant to `question`.
+
+    Args: question in Chinese (simplified or traditional) or English; k from 1 to 100.
+    Returns: passages with `source`, `title`, `text`, exact `start`/`end` offsets, `page`, `score`.
+    Raises: QuestionError (ValueError) for an empty question or a bad k.
+    """
+    return default_retriever().retrieve(question, k=k)
+
+
+def answer(question: str, *, k: int = 5, history: list | None = None, stream: bool = False,
+           mode: str = "auto") -> Answer | Iterator[str | Answer]:
+    """Answer from the reports with numbered citations.
+
+    Args: question; k passages to read; history of earlier (question, answer) turns for follow-ups;
+    stream=True yields text pieces and then the final Answer; mode "auto" | "llm" | "extractive".
+    Returns: an Answer (text with [n] markers, citations, refused, mode, warnings).
+    """
+    from .answering import Answerer
+    answerer = Answerer(default_retriever(), Settings.from_env())
+    if stream:
+        return answerer.stream(question, k=k, history=history, mode=mode)
+    return answerer.answer(question, k=k, history=history, mode=mode)
+
+
+def evaluate(path: str | Path, **options) -> dict:
+    """Run a JSONL question set and return the report dict (see `rag eval -h` for the options)."""
+    from .evaluation import evaluate as run
+    return run(path, **options)
+
+
+def read_source(name: str) -> str:
+    """The original text of an indexed source file, as citation offsets see it."""
+    store = default_retriever().store
+    entry = store.manifest.files.get(name)
+    if entry is None:
+        raise LoadError(f"{name}: not in the index; run `rag index` after adding it")
+    from .corpus import resolve_stored
+    return _read_cached(str(resolve_stored(entry.path, Settings.from_env().corpus_dir)), entry.sha256)
+
+
+@lru_cache(maxsize=64)
+def _read_cached(path: str, sha256: str) -> str:
+    from .ingest.loaders import load_source
+    return load_source(Path(path)).text

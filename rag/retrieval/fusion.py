@@ -1,0 +1,72 @@
+"""Rank fusion and the metadata prior that prefers the asked-about place and year."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..types import Chunk
+from .query import QueryAnalysis
+
+PLAN_YEARS = set(range(2020, 2026)) | {2035}
+
+
+def ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of every entry (highest score → 1)."""
+    order = np.argsort(-scores, kind="stable")
+    result = np.empty(len(scores), dtype="float32")
+    result[order] = np.arange(1, len(scores) + 1)
+    return result
+
+
+def reciprocal_rank_fusion(score_lists: list[np.ndarray], weights: list[float], k: int = 60) -> np.ndarray:
+    fused = np.zeros(len(score_lists[0]), dtype="float32")
+    for scores, weight in zip(score_lists, weights):
+        if weight:
+            fused += weight / (k + ranks(scores))
+    return fused
+
+
+def years_covered(chunk: Chunk) -> set[int]:
+    """Years a report speaks about: a year-N work report reviews N-1 and plans N; plans span their period."""
+    if chunk.year is None:
+        return set()
+    if any(word in chunk.title for word in ("规划", "規劃", "纲要", "綱要")):
+        return PLAN_YEARS | {chunk.year - 1}
+    return {chunk.year - 1, chunk.year}
+
+
+def place_match(chunk: Chunk, places: list[str]) -> float:
+    """1 when the chunk's report is about an asked place, 0.5 for the city or district around it, else 0."""
+    if not chunk.place:
+        return 0.5
+    best = 0.0
+    for place in places:
+        core = place[:-1] if place.endswith(("区", "镇", "市")) and len(place) > 2 else place
+        if core in chunk.place:
+            best = max(best, 1.0 if chunk.place.endswith(place) or place.endswith("镇") else 0.7)
+        elif place == "广州市":
+            best = max(best, 0.5)
+    return best
+
+
+def metadata_prior(chunks: list[Chunk], analysis: QueryAnalysis, place_miss: float,
+                   year_miss: float) -> np.ndarray:
+    """A multiplier per chunk: 1 for matching place and year, lower for mismatches."""
+    prior = np.ones(len(chunks), dtype="float32")
+    asked_years = set(analysis.years)
+    for span in analysis.periods:
+        asked_years |= set(span)
+    doc_cache: dict[tuple[str, int], float] = {}
+    for i, chunk in enumerate(chunks):
+        key = (chunk.source, chunk.doc_start)
+        if key not in doc_cache:
+            factor = 1.0
+            if analysis.places:
+                match = place_match(chunk, analysis.places)
+                factor *= place_miss + (1 - place_miss) * match
+            if asked_years:
+                covered = years_covered(chunk)
+                if covered and not (covered & asked_years):
+                    factor *= year_miss
+            doc_cache[key] = factor
+        prior[i] = doc_cache[key]
+    return prior

@@ -1,0 +1,104 @@
+"""Hybrid retrieval: dense (FAISS) + BM25, fused, with a place/year prior and per-side sub-queries."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..chunking import embedding_text
+from ..config import Settings
+from ..embeddings import create_embedder
+from ..store import VectorStore
+from ..types import Passage
+from .fusion import metadata_prior, reciprocal_rank_fusion
+from .lexical import BM25, tokenize
+from .query import QueryAnalysis, analyse, check_question
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Fusion weights and priors (set by measurement on eval/questions.jsonl)."""
+
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    rrf_k: int = 60
+    place_miss: float = 0.3
+    year_miss: float = 0.5
+
+
+class Retriever:
+    """Searches one vector store; thread-safe for concurrent readers."""
+
+    def __init__(self, store: VectorStore, settings: Settings | None = None,
+                 config: RetrievalConfig | None = None):
+        self.settings = settings or Settings.from_env()
+        self.config = config or RetrievalConfig()
+        self.store = store
+        manifest = store.manifest
+        self.embedder = create_embedder(manifest.embedding_backend, manifest.embedding_model)
+        self.bm25 = BM25([tokenize(embedding_text(c)) for c in store.chunks])
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, config: RetrievalConfig | None = None) -> "Retriever":
+        """Load the index in settings.index_dir, building or updating it from the corpus first."""
+        from ..index_guard import ensure_index
+        settings = settings or Settings.from_env()
+        return cls(ensure_index(settings), settings, config)
+
+    def retrieve(self, question: str, *, k: int = 5) -> list[Passage]:
+        """The k passages most likely to hold the answer, both sides of a comparison included."""
+        question = check_question(question, k, self.settings.max_question_chars)
+        analysis = analyse(question)
+        if not self.store.chunks:
+            return []
+        sides = analysis.sides()
+        ranked = [self._rank(side, self._side_text(side, analysis)) for side in sides]
+        return self._interleave(ranked, k)
+
+    def _side_text(self, side: QueryAnalysis, whole: QueryAnalysis) -> str:
+        text = whole.text
+        for place in whole.places:
+            if place not in side.places:
+                text = text.replace(place, "").replace(place[:-1], "")
+        for year in whole.years:
+            if year not in side.years:
+                text = text.replace(str(year), "")
+        return text
+
+    def _rank(self, analysis: QueryAnalysis, text: str) -> list[tuple[int, float, dict]]:
+        with self._lock:  # the embedding engines are not re-entrant
+            query_vector = self.embedder.embed_query(analysis.simplified if text == analysis.text else text)
+        dense = self.store.index_scores(query_vector)
+        lexical_query = tokenize(analysis.lexical_text if text == analysis.text else
+                                 " ".join([text, *analysis.places]))
+        lexical = self.bm25.scores(lexical_query)
+        config = self.config
+        fused = reciprocal_rank_fusion([dense, lexical], [config.dense_weight, config.lexical_weight],
+                                       config.rrf_k)
+        prior = metadata_prior(self.store.chunks, analysis, config.place_miss, config.year_miss)
+        final = fused * prior
+        top = np.argsort(-final, kind="stable")[:100]
+        return [(int(i), float(final[i]), {"dense": float(dense[i]), "lexical": float(lexical[i]),
+                                           "prior": float(prior[i])}) for i in top]
+
+    def _interleave(self, ranked: list[list[tuple[int, float, dict]]], k: int) -> list[Passage]:
+        passages: list[Passage] = []
+        seen: set[int] = set()
+        cursors = [0] * len(ranked)
+        while len(passages) < k and any(c < len(r) for c, r in zip(cursors, ranked)):
+            for side, candidates in enumerate(ranked):
+                while cursors[side] < len(candidates) and candidates[cursors[side]][0] in seen:
+                    cursors[side] += 1
+                if cursors[side] >= len(candidates) or len(passages) >= k:
+                    continue
+                position, score, signals = candidates[cursors[side]]
+                seen.add(position)
+                passage = Passage.from_chunk(self.store.chunks[position], score)
+                passage.metadata.update(signals)
+                passages.append(passage)
+        return passages
