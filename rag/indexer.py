@@ -20,7 +20,7 @@ from .embeddings import create_embedder, resolve_backend
 from .errors import IndexMissingError, LoadError
 from .ingest.documents import split_documents
 from .ingest.loaders import load_source
-from .store import FileEntry, Manifest, VectorStore
+from .store import FileEntry, Manifest, VectorStore, remove_stale_generations
 from .types import Chunk
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,8 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
         report.removed = sorted(set(old_files) - {s.name for s in sources})
         if previous is not None and not report.removed and len(keep) + len(still_bad) == len(sources) \
                 and set(old_skipped) == set(still_bad):
+            # Nothing to write, but a save killed earlier may have left another generation's files.
+            remove_stale_generations(settings.index_dir, previous.manifest.generation)
             report.documents = sum(e.documents for e in old_files.values())
             report.chunks = len(previous.chunks)
             report.seconds = time.perf_counter() - started

@@ -125,9 +125,7 @@ class VectorStore:
         self.manifest.generation = generation
         self.manifest.created = time.time()
         _atomic_write(directory / MANIFEST, self.manifest.to_json().encode("utf-8"))
-        for stale in directory.glob("*-*.*"):
-            if stale.suffix in (".faiss", ".jsonl") and generation not in stale.name:
-                stale.unlink(missing_ok=True)
+        remove_stale_generations(directory, generation)
 
     @classmethod
     def load(cls, directory: Path) -> "VectorStore":
@@ -143,13 +141,20 @@ class VectorStore:
                 np.frombuffer((directory / f"index-{generation}.faiss").read_bytes(), dtype="uint8"))
             with open(directory / f"chunks-{generation}.jsonl", encoding="utf-8") as handle:
                 chunks = [Chunk.from_dict(json.loads(line)) for line in handle if line.strip()]
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
             raise IndexCorruptError(f"index in {directory} is unreadable ({type(exc).__name__}: {exc}); "
                                     f"{REBUILD_HINT}") from exc
         if index.ntotal != len(chunks) or (len(chunks) and index.d != manifest.dim):
             raise IndexCorruptError(f"index in {directory} is inconsistent ({index.ntotal} vectors, "
                                     f"{len(chunks)} chunks, dim {index.d}); {REBUILD_HINT}")
         return cls(manifest, chunks, index)
+
+
+def remove_stale_generations(directory: Path, generation: str) -> None:
+    """Delete index/chunk files of every generation but `generation` (debris of killed saves)."""
+    for stale in directory.glob("*-*.*"):
+        if stale.suffix in (".faiss", ".jsonl") and generation not in stale.name:
+            stale.unlink(missing_ok=True)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

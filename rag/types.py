@@ -107,6 +107,7 @@ class Answer:
     mode: str = "extractive"
     warnings: list[str] = field(default_factory=list)
     model: str | None = None
+    rewritten_question: str | None = None
     passages: list[Passage] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

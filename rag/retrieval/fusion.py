@@ -6,14 +6,14 @@ import numpy as np
 from ..types import Chunk
 from .query import QueryAnalysis
 
-PLAN_YEARS = set(range(2020, 2026)) | {2035}
 
 
 def ranks(scores: np.ndarray) -> np.ndarray:
-    """1-based rank of every entry (highest score → 1)."""
+    """1-based rank of every entry (highest score → 1); entries scoring 0 or less get no rank (inf)."""
     order = np.argsort(-scores, kind="stable")
     result = np.empty(len(scores), dtype="float32")
     result[order] = np.arange(1, len(scores) + 1)
+    result[scores <= 0] = np.inf
     return result
 
 
@@ -30,7 +30,9 @@ def years_covered(chunk: Chunk) -> set[int]:
     if chunk.year is None:
         return set()
     if any(word in chunk.title for word in ("规划", "規劃", "纲要", "綱要")):
-        return PLAN_YEARS | {chunk.year - 1}
+        return set(range(chunk.year - 5, chunk.year + 5)) | {2035}
+    if "报告" not in chunk.title and "報告" not in chunk.title:
+        return set()  # news pages and other texts speak of many years: no year prior
     return {chunk.year - 1, chunk.year}
 
 
@@ -67,6 +69,8 @@ def metadata_prior(chunks: list[Chunk], analysis: QueryAnalysis, place_miss: flo
                 covered = years_covered(chunk)
                 if covered and not (covered & asked_years):
                     factor *= year_miss
+            if analysis.report_years and chunk.year not in analysis.report_years:
+                factor *= year_miss
             doc_cache[key] = factor
         prior[i] = doc_cache[key]
     return prior

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import QuestionError
-from ..ingest.places import GUANGZHOU_DISTRICTS, to_simplified
+from ..ingest.places import COMMON_WORD_TOWNS, GUANGZHOU_DISTRICTS, GUANGZHOU_TOWNS, to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +22,10 @@ ENGLISH_PLACES = {
 PLAN_PERIODS = {"十三五": range(2016, 2021), "十四五": range(2021, 2026), "十二五": range(2011, 2016),
                 "13th five-year": range(2016, 2021), "14th five-year": range(2021, 2026)}
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_TOWN = re.compile(r"([\u4e00-\u9fff]{2})(?:镇|街道)")
+_TOWN = re.compile("(" + "|".join(GUANGZHOU_TOWNS) + ")(?:镇|街道|街)?(?![区市县])")
 _DISTRICT = re.compile("(" + "|".join(GUANGZHOU_DISTRICTS) + ")")
+_REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?的?(?:[\u4e00-\u9fff]{0,6}?)(?:政府)?工作报告")
+_CITY = re.compile(r"广州全?市")
 
 
 @dataclass
@@ -36,6 +38,7 @@ class QueryAnalysis:
     years: list[int] = field(default_factory=list)
     periods: list[range] = field(default_factory=list)
     english: bool = False
+    report_years: list[int] = field(default_factory=list)  # "2021年政府工作报告": the report itself
 
     @property
     def is_comparison(self) -> bool:
@@ -44,18 +47,19 @@ class QueryAnalysis:
     def sides(self) -> list["QueryAnalysis"]:
         """One analysis per compared place (or year), each keeping the other constraints."""
         if len(self.places) > 1:
-            return [QueryAnalysis(self.text, self.simplified, [p], self.years, self.periods, self.english)
-                    for p in self.places]
+            return [QueryAnalysis(self.text, self.simplified, [p], self.years, self.periods, self.english,
+                                  self.report_years) for p in self.places]
         if len(self.years) > 1:
-            return [QueryAnalysis(self.text, self.simplified, self.places, [y], self.periods, self.english)
-                    for y in self.years]
+            return [QueryAnalysis(self.text, self.simplified, self.places, [y], self.periods, self.english,
+                                  self.report_years) for y in self.years]
         return [self]
 
     @property
-    def lexical_text(self) -> str:
-        """The question in simplified script, with English place names given in Chinese."""
+    def expansions(self) -> list[str]:
+        """Chinese words to add: places named in pinyin, report wording for English or short terms."""
+        from .glossary import expansion_terms
         extra = [p for p in self.places if p not in self.simplified]
-        return " ".join([self.simplified, *extra])
+        return extra + [t for t in expansion_terms(self.simplified) if t not in extra]
 
 
 def check_question(question: str, k: int, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -76,26 +80,32 @@ def analyse(question: str) -> QueryAnalysis:
     simplified = to_simplified(question)
     lower = question.lower()
     found: list[tuple[int, str]] = []
+    towns = [m for m in _TOWN.finditer(simplified)
+             if m.group(1) not in COMMON_WORD_TOWNS or m.group(0) != m.group(1)]  # 温泉 alone is no town
+    town_starts = {m.start() for m in towns}
     for match in _DISTRICT.finditer(simplified):
-        found.append((match.start(), match.group(1) + "区"))
-    for match in _TOWN.finditer(simplified):
-        if match.group(1) not in GUANGZHOU_DISTRICTS:
-            found.append((match.start(), match.group(1) + "镇"))
+        end = match.end() + (simplified[match.end():match.end() + 1] == "区")
+        if end not in town_starts:  # 增城区中新镇 names the town only
+            found.append((match.start(), match.group(1) + "区"))
+    for match in towns:
+        found.append((match.start(), match.group(1) + "镇"))
     for name, place in ENGLISH_PLACES.items():
         position = lower.find(name)
         if position >= 0:
             found.append((position, place))
-    if "广州市" in simplified and not any(p.endswith(("区", "镇")) for _, p in found):
-        found.append((simplified.find("广州市"), "广州市"))
+    for match in _CITY.finditer(simplified):
+        if not _DISTRICT.match(simplified, match.end()):  # 广州市海珠区 names the district, not the city
+            found.append((match.start(), "广州市"))
     places: list[str] = []
     for _, place in sorted(found):
-        if place not in places and not (place == "广州市" and len(found) > 1):
+        if place not in places:
             places.append(place)
+    report_years = [int(y) for y in _REPORT_YEAR.findall(simplified)]
     years = []
     for match in _YEAR.finditer(simplified):
         year = int(match.group(1))
-        if year not in years and 1990 <= year <= 2100:
+        if year not in years and year not in report_years and 1990 <= year <= 2100:
             years.append(year)
     periods = [span for key, span in PLAN_PERIODS.items() if key in simplified or key in lower]
     english = sum(ch.isascii() and ch.isalpha() for ch in question) > len(question) * 0.4
-    return QueryAnalysis(question, simplified, places, years, periods, english)
+    return QueryAnalysis(question, simplified, places, years, periods, english, report_years)

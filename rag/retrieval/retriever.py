@@ -24,10 +24,11 @@ class RetrievalConfig:
     """Fusion weights and priors (set by measurement on eval/questions.jsonl)."""
 
     dense_weight: float = 1.0
-    lexical_weight: float = 1.0
-    rrf_k: int = 60
+    lexical_weight: float = 1.5
+    rrf_k: int = 20
     place_miss: float = 0.3
     year_miss: float = 0.5
+    expand_dense: bool = True
 
 
 class Retriever:
@@ -61,7 +62,8 @@ class Retriever:
         return self._interleave(ranked, k)
 
     def _side_text(self, side: QueryAnalysis, whole: QueryAnalysis) -> str:
-        text = whole.text
+        """The question (simplified) without the places or years that belong to the other sides."""
+        text = whole.simplified
         for place in whole.places:
             if place not in side.places:
                 text = text.replace(place, "").replace(place[:-1], "")
@@ -71,13 +73,13 @@ class Retriever:
         return text
 
     def _rank(self, analysis: QueryAnalysis, text: str) -> list[tuple[int, float, dict]]:
-        with self._lock:  # the embedding engines are not re-entrant
-            query_vector = self.embedder.embed_query(analysis.simplified if text == analysis.text else text)
-        dense = self.store.index_scores(query_vector)
-        lexical_query = tokenize(analysis.lexical_text if text == analysis.text else
-                                 " ".join([text, *analysis.places]))
-        lexical = self.bm25.scores(lexical_query)
         config = self.config
+        expansions = analysis.expansions
+        dense_text = " ".join([text, *expansions]) if analysis.english and config.expand_dense else text
+        with self._lock:  # the embedding engines are not re-entrant
+            query_vector = self.embedder.embed_query(dense_text)
+        dense = self.store.index_scores(query_vector)
+        lexical = self.bm25.scores(tokenize(" ".join([text, *analysis.places, *expansions])))
         fused = reciprocal_rank_fusion([dense, lexical], [config.dense_weight, config.lexical_weight],
                                        config.rrf_k)
         prior = metadata_prior(self.store.chunks, analysis, config.place_miss, config.year_miss)

@@ -1,0 +1,148 @@
+"""From a question to an Answer: scope check, retrieval, LLM or extractive text, citation check."""
+from __future__ import annotations
+
+import logging
+from typing import Iterator
+
+from ..config import Settings
+from ..errors import ConfigError, LLMError
+from ..retrieval.query import analyse, check_question
+from ..types import Answer, Citation, Passage
+from .citations import check_citations
+from .extractive import INJECTION, ExtractiveConfig, SentenceScorer, select_sentences
+from .followup import is_follow_up, normalise_history, rewrite_follow_up
+from .prompts import load_prompts
+from .scope import out_of_scope
+
+log = logging.getLogger(__name__)
+MODES = ("auto", "llm", "extractive")
+NO_LLM_NOTE = {False: "（未使用大语言模型：以上为报告原文摘录。）",
+               True: "(No LLM was used: these are verbatim excerpts from the reports.)"}
+QUOTE_INTRO = {False: "根据报告原文：", True: "From the reports (verbatim excerpts):"}
+
+
+class Answerer:
+    """Answers with one retriever; the LLM is used when configured (or asked for) and reachable."""
+
+    def __init__(self, retriever, settings: Settings | None = None, chat=None,
+                 extractive: ExtractiveConfig | None = None):
+        self.retriever = retriever
+        self.settings = settings or Settings.from_env()
+        self._chat = chat
+        self.prompts = load_prompts()
+        self.scorer = SentenceScorer(retriever.bm25.idf, extractive or ExtractiveConfig())
+
+    @property
+    def chat(self):
+        if self._chat is None:
+            from .llm import ChatModel
+            self._chat = ChatModel(self.settings)
+        return self._chat
+
+    def mode_for(self, mode: str) -> str:
+        if mode not in MODES:
+            raise ConfigError(f"unknown answer mode {mode!r}; use one of {', '.join(MODES)}")
+        if mode == "auto":
+            return "llm" if (self._chat is not None or self.settings.llm_configured) else "extractive"
+        return mode
+
+    def answer(self, question: str, *, k: int = 5, history: list | None = None, mode: str = "auto") -> Answer:
+        result = None
+        for item in self.stream(question, k=k, history=history, mode=mode):
+            if isinstance(item, Answer):
+                result = item
+        return result
+
+    def stream(self, question: str, *, k: int = 5, history: list | None = None,
+               mode: str = "auto") -> Iterator[str | Answer]:
+        """Yield text pieces as they are produced, then the final, citation-checked Answer."""
+        question = check_question(question, k, self.settings.max_question_chars)
+        mode = self.mode_for(mode)
+        warnings: list[str] = []
+        standalone = self._standalone(question, history, mode, warnings)
+        analysis = analyse(standalone)
+        english = analyse(question).english
+        why_not = out_of_scope(analysis, self.retriever.store.chunks, english)
+        if why_not:
+            text = f"{self.prompts.refusal(english)}{' ' if english else ''}{why_not}"
+            yield text
+            yield Answer(question, text, refused=True, mode=mode, warnings=warnings,
+                         rewritten_question=standalone if standalone != question else None)
+            return
+        passages = self.retriever.retrieve(standalone, k=k)
+        warnings += injection_warnings(passages)
+        if mode == "llm":
+            try:
+                yield from self._generate(question, standalone, passages, english, warnings)
+                return
+            except LLMError as exc:
+                warnings.append(f"LLM unavailable ({exc}); answered extractively instead")
+                log.warning(warnings[-1])
+        yield from self._extract(question, standalone, analysis, passages, english, warnings)
+
+    def _standalone(self, question: str, history: list | None, mode: str, warnings: list[str]) -> str:
+        turns = normalise_history(history)
+        if not turns or not is_follow_up(question):
+            return question
+        if mode == "llm":
+            try:
+                prompt = self.prompts.render("rewrite", history=turns[-3:], question=question)
+                rewritten = self.chat.complete([{"role": "user", "content": prompt}], max_tokens=120)
+                rewritten = rewritten.strip().splitlines()[0].strip() if rewritten.strip() else ""
+                if rewritten:
+                    return rewritten
+            except LLMError as exc:
+                warnings.append(f"could not rewrite the follow-up with the LLM ({exc})")
+        return rewrite_follow_up(question, turns)
+
+    def _generate(self, question: str, standalone: str, passages: list[Passage], english: bool,
+                  warnings: list[str]) -> Iterator[str | Answer]:
+        refusal = self.prompts.refusal(english)
+        messages = [
+            {"role": "system", "content": self.prompts.render("system", refusal=refusal)},
+            {"role": "user", "content": self.prompts.render("user", passages=passages, question=standalone,
+                                                            refusal=refusal)},
+        ]
+        pieces = []
+        for piece in self.chat.stream(messages):
+            pieces.append(piece)
+            yield piece
+        raw = "".join(pieces).strip()
+        refused = refusal in raw or self.prompts.refusal(not english) in raw or not passages
+        checked = check_citations(raw, passages, standalone)
+        if refused:
+            text, citations = refusal, []
+        else:
+            text, citations = checked.text, checked.citations()
+            warnings += checked.warnings
+            if not citations:
+                warnings.append("the model's answer cites no passage; treat it with care")
+        yield Answer(question, text, citations, refused=refused, mode="llm", warnings=warnings,
+                     model=self.chat.model, passages=passages,
+                     rewritten_question=standalone if standalone != question else None)
+
+    def _extract(self, question: str, standalone: str, analysis, passages: list[Passage], english: bool,
+                 warnings: list[str]) -> Iterator[str | Answer]:
+        rewritten = standalone if standalone != question else None
+        chosen = select_sentences(analysis, passages, self.scorer)
+        if not chosen:
+            text = f"{self.prompts.refusal(english)}\n\n{NO_LLM_NOTE[english]}"
+            yield text
+            yield Answer(question, text, refused=True, mode="extractive", warnings=warnings,
+                         passages=passages, rewritten_question=rewritten)
+            return
+        order = list(dict.fromkeys(s.passage for s in chosen))  # markers numbered by first use
+        lines = [QUOTE_INTRO[english]]
+        lines += [f"「{s.text}」[{order.index(s.passage) + 1}]" for s in chosen]
+        text = "\n".join(lines) + f"\n\n{NO_LLM_NOTE[english]}"
+        for line in text.splitlines(keepends=True):
+            yield line
+        citations = [Citation.from_passage(n, passages[i]) for n, i in enumerate(order, start=1)]
+        yield Answer(question, text, citations, refused=False, mode="extractive", warnings=warnings,
+                     passages=passages, rewritten_question=rewritten)
+
+
+def injection_warnings(passages: list[Passage]) -> list[str]:
+    """Name the passages that contain instructions aimed at the assistant (they are treated as data)."""
+    return [f"passage from {p.title} contains text that looks like instructions to the assistant; "
+            "it was treated as data, not obeyed" for p in passages if INJECTION.search(p.text)]
