@@ -99,6 +99,22 @@ def eval_(file: Path, k: int, mode: str, out: Path | None, baseline: Path | None
         click.echo(f"wrote {out / 'report.json'}, {out / 'report.md'}, {out / 'report.png'}")
 
 
+@cli.command("chat", context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (keep 127.0.0.1 unless you mean to expose it).")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to serve on.")
+@friendly_errors
+def chat(host: str, port: int) -> None:
+    """Open the web chat: streamed cited answers, sources panel, report upload.
+
+    \b
+    Example:
+      rag chat                       # then open http://127.0.0.1:7860
+      rag chat --port 8080
+    """
+    from .ui import launch
+    launch(host, port)
+
+
 def main() -> None:
     cli(prog_name="rag")
 

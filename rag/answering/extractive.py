@@ -15,7 +15,11 @@ QUANTITY = re.compile(r"多少|几|多大|多高|多长|比重|比例|增速|增
                       r"what percentage|what share|what was|rate|growth|ranked|total", re.I)
 INJECTION = re.compile(r"忽略(以上|上述|之前|前面).{0,6}(指令|要求|提示)|ignore (all |the )?(previous|above) "
                        r"instructions|system prompt|系统提示词|你现在是|you are now", re.I)
-DIGIT = re.compile(r"\d")
+DIGIT = re.compile(r"(?<![A-Za-z\d.])\d")  # a quantity, not the 2 of PM2.5 or the 4 of 4G
+CHINESE_QUANTITY = re.compile(r"[一二三四五六七八九十两百千万]+(?:个|家|成|项|座|所|条|批|倍|位|名|台|套|宗|户|人|亿|万)")
+LIST_NUMBER = re.compile(r"^\s*[(（]?\d{1,2}[)）.、]")
+YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
+ASKED_UNIT = re.compile(r"(?:多少|几)(亿元|万元|元|平方米|平方公里|公里|人次|万人|个|家|台|人|宗|套|座|所|吨|亩|项|件|辆|张|户|天)")
 
 
 @dataclass
@@ -33,55 +37,133 @@ class Sentence:
 class ExtractiveConfig:
     """Selection and refusal thresholds (set on the eval set's unanswerable questions)."""
 
-    min_score: float = 0.34
+    min_score: float = 0.30
     keep_ratio: float = 0.8
     max_sentences: int = 3
-    number_bonus: float = 0.15
+    no_number: float = 0.3     # a "how many" question and a sentence without digits
+    wrong_unit: float = 0.4    # "多少亿元" and a sentence with no number in 亿元
+    wrong_year: float = 0.3    # the sentence names other years than the asked ones
+    other_period: float = 0.25  # the sentence names no year and its report is about other years
+    head_miss: float = 0.5     # the sentence lacks the head of the asked metric (…收入, …率, …总额)
+    short_sentence: int = 25   # headings shorter than this are quoted with what follows
+    title_weight: float = 0.5  # a question word found only in the report title counts this much
+    phrase_weight: float = 0.4  # share of the score from the question's character bigrams found verbatim
 
 
 def passage_sentences(passages: list[Passage]) -> list[Sentence]:
-    sentences = []
+    sentences, seen = [], set()
     for index, passage in enumerate(passages):
         for match in SENTENCE.finditer(passage.text):
             text = match.group().strip()
-            if len(text) < 6:
+            if len(text) < 6 or text in seen:
                 continue
+            seen.add(text)
             offset = match.start() + (len(match.group()) - len(match.group().lstrip()))
             sentences.append(Sentence(index, text, passage.start + offset, passage.start + offset + len(text)))
     return sentences
 
 
 class SentenceScorer:
-    """Weighted token overlap of question and sentence (IDF weights from the corpus BM25)."""
+    """Weighted token overlap of question and sentence (IDF weights from the corpus BM25),
+    scaled down when the sentence cannot hold the kind of answer asked for."""
 
     def __init__(self, idf: dict[str, float], config: ExtractiveConfig):
         self.idf, self.config = idf, config
         self.default_idf = max(idf.values()) if idf else 1.0
+        self._titles: dict[str, set[str]] = {}
+
+    def _title_tokens(self, title: str) -> set[str]:
+        if title not in self._titles:
+            self._titles[title] = set(tokenize(to_simplified(title)))
+        return self._titles[title]
 
     def query_weights(self, analysis: QueryAnalysis) -> dict[str, float]:
         tokens = tokenize(" ".join([analysis.simplified, *analysis.expansions]))
         # Places and years were matched at the report level; sentences rarely repeat them.
         names = {str(y) for y in analysis.years} | {p[:-1] for p in analysis.places} | set(analysis.places)
-        return {t: self.idf.get(t, self.default_idf) for t in tokens
-                if t not in names and not any(t in n for n in names if len(t) >= 2)}
+        weights = {}
+        for token in tokens:
+            if token in names or any(token in n for n in names if len(token) >= 2):
+                continue
+            if token.isascii() and token not in self.idf:
+                continue  # English words are represented by their Chinese expansions
+            weights[token] = self.idf.get(token, self.default_idf)
+        return weights
 
-    def score(self, sentence: Sentence, weights: dict[str, float], wants_number: bool, rank: int) -> float:
+    def score(self, sentence: Sentence, passage: Passage, weights: dict[str, float], analysis: QueryAnalysis,
+              asked_unit: str | None) -> float:
         if not weights:
             return 0.0
-        tokens = set(tokenize(to_simplified(sentence.text)))
-        overlap = sum(w for t, w in weights.items() if t in tokens) / sum(weights.values())
-        bonus = self.config.number_bonus if wants_number and DIGIT.search(sentence.text) else 0.0
-        return overlap + bonus - 0.02 * rank
+        config = self.config
+        text = sentence.text
+        tokens = set(tokenize(to_simplified(text)))
+        context = self._title_tokens(passage.title)  # the report's title is context for every sentence
+        overlap = sum(w if t in tokens else w * config.title_weight for t, w in weights.items()
+                      if t in tokens or t in context) / sum(weights.values())
+        score = overlap if analysis.english else \
+            (1 - config.phrase_weight) * overlap + config.phrase_weight * _phrase_cover(analysis, text)
+        head = asked_head(analysis)
+        if head and head not in to_simplified(text):
+            score *= config.head_miss
+        if QUANTITY.search(analysis.text) and not _states_quantity(text):
+            score *= config.no_number
+        if asked_unit and not re.search(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}", to_simplified(text)):
+            score *= config.wrong_unit
+        if analysis.years:
+            mentioned = {int(y) for y in YEAR_MENTION.findall(text)}
+            report = _Report(passage.title, passage.metadata.get("place"), passage.metadata.get("year"))
+            covered = years_covered(report)
+            if mentioned and not mentioned & set(analysis.years):
+                score *= config.wrong_year
+            elif not mentioned and covered and not covered & set(analysis.years):
+                score *= config.other_period
+        return score - 0.01 * sentence.passage
+
+
+QUESTION_WORDS = re.compile(r"是多少|多少|是什么|什么|哪些|哪个|哪几个|哪几|哪|几|分别|是否|吗|呢|请问|如何|怎么样|怎样|"
+                            r"有关|关于|提出|达到|要|的|了|和|与|及|在|中|年|月|[\s\W\d]|[A-Za-z]")
+
+
+METRIC_HEAD = re.compile(r"(收入|总值|产值|总额|比例|比重|率|人数|面积|人口|支出|产量|天数|销售额|营业额|利润|税收|投资额|余额)"
+                         r"(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
+
+
+def _states_quantity(text: str) -> bool:
+    """A number that can answer "how many": digits (not years, list numbers, PM2.5) or 七成, 十个, 两家."""
+    bare = LIST_NUMBER.sub("", YEAR_MENTION.sub("", text))
+    return bool(DIGIT.search(bare) or CHINESE_QUANTITY.search(bare))
+
+
+def asked_head(analysis: QueryAnalysis) -> str | None:
+    """The head of the metric a Chinese question asks for: 收入 in 一般公共预算收入是多少, 率 in 失业率是多少."""
+    if analysis.english:
+        return None
+    match = METRIC_HEAD.search(analysis.simplified)
+    return match.group(1) if match else None
+
+
+def _phrase_cover(analysis: QueryAnalysis, text: str) -> float:
+    """Share of the question's content bigrams (places, years, question words removed) in `text`."""
+    content = analysis.simplified
+    for place in analysis.places:
+        content = content.replace(place, " ").replace(place[:-1], " ")
+    pieces = [p for p in QUESTION_WORDS.split(content) if len(p) >= 2]
+    bigrams = {p[i:i + 2] for p in pieces for i in range(len(p) - 1)}
+    if not bigrams:
+        return 0.0
+    simplified = to_simplified(text)
+    return sum(1 for b in bigrams if b in simplified) / len(bigrams)
 
 
 def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: SentenceScorer) -> list[Sentence]:
     """The best sentence for each side of the question, then close runners-up, in reading order."""
     config = scorer.config
     weights = scorer.query_weights(analysis)
-    wants_number = bool(QUANTITY.search(analysis.text))
+    unit = ASKED_UNIT.search(analysis.simplified)
     candidates = [s for s in passage_sentences(passages) if not INJECTION.search(s.text)]
     for sentence in candidates:
-        sentence.score = scorer.score(sentence, weights, wants_number, sentence.passage)
+        sentence.score = scorer.score(sentence, passages[sentence.passage], weights, analysis,
+                                      unit.group(1) if unit else None)
     candidates.sort(key=lambda s: -s.score)
     if not candidates or candidates[0].score < config.min_score:
         return []
@@ -98,7 +180,22 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
             break
         if sentence not in chosen and sentence.score >= best * config.keep_ratio:
             chosen.append(sentence)
+    chosen = [_extend_heading(s, passages[s.passage], config.short_sentence) for s in chosen]
     return sorted(chosen, key=lambda s: (s.passage, s.start))
+
+
+def _extend_heading(sentence: Sentence, passage: Passage, short: int) -> Sentence:
+    """A short heading ("1.打造三大产业集群") says little: quote it with the sentences after it."""
+    if len(sentence.text) >= short:
+        return sentence
+    local_end = sentence.end - passage.start
+    for match in SENTENCE.finditer(passage.text, local_end):
+        local_end = match.end()
+        if local_end - (sentence.start - passage.start) >= 4 * short:
+            break
+    local_end = len(passage.text[:local_end].rstrip())
+    text = passage.text[sentence.start - passage.start:local_end]
+    return Sentence(sentence.passage, text, sentence.start, passage.start + local_end, sentence.score)
 
 
 def _on_side(passage: Passage, side: QueryAnalysis) -> bool:

@@ -22,7 +22,7 @@ def out_of_scope(analysis: QueryAnalysis, chunks: list[Chunk], english: bool) ->
         if analysis.years and matching:
             asked = set(analysis.years)
             open_ended = [d for d in matching if not years_covered(d)]
-            if not open_ended and not any(years_covered(d) & asked for d in matching):
+            if not open_ended and not any(years_covered(d, wide=True) & asked for d in matching):
                 years = "、".join(str(y) for y in analysis.years)
                 held = "、".join(sorted({str(d.year) for d in matching if d.year}))
                 return (f"The reports for {place} cover {held}, not {years}." if english

@@ -25,15 +25,17 @@ def reciprocal_rank_fusion(score_lists: list[np.ndarray], weights: list[float], 
     return fused
 
 
-def years_covered(chunk: Chunk) -> set[int]:
-    """Years a report speaks about: a year-N work report reviews N-1 and plans N; plans span their period."""
+def years_covered(chunk: Chunk, wide: bool = False) -> set[int]:
+    """Years a report is about: a year-N work report reviews N-1 and plans N (`wide`: it may also
+    look back over and ahead through a five-year plan); a plan spans its period."""
     if chunk.year is None:
         return set()
     if any(word in chunk.title for word in ("规划", "規劃", "纲要", "綱要")):
-        return set(range(chunk.year - 5, chunk.year + 5)) | {2035}
+        period = set(range(chunk.year - 5, chunk.year + 5)) if wide else {chunk.year - 1, chunk.year + 4}
+        return period | {2035}
     if "报告" not in chunk.title and "報告" not in chunk.title:
         return set()  # news pages and other texts speak of many years: no year prior
-    return {chunk.year - 1, chunk.year}
+    return set(range(chunk.year - 5, chunk.year + 6)) if wide else {chunk.year - 1, chunk.year}
 
 
 def place_match(chunk: Chunk, places: list[str]) -> float:
