@@ -62,6 +62,85 @@ def index(paths: tuple[Path, ...], rebuild: bool, quiet: bool) -> None:
     click.echo(report.summary())
 
 
+@cli.command(context_settings=CONTEXT)
+@click.argument("question")
+@click.option("-k", "--k", default=5, show_default=True, type=click.IntRange(1, 100), help="Passages to read.")
+@click.option("-m", "--mode", type=click.Choice(["auto", "llm", "extractive"]), default="auto", show_default=True)
+@click.option("--retrieve-only", is_flag=True, help="Only list the passages that would be read.")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@friendly_errors
+def ask(question: str, k: int, mode: str, retrieve_only: bool, as_json: bool) -> None:
+    """Answer one question from the reports, streaming, with numbered citations.
+
+    \b
+    Example:
+      rag ask "海珠区2023年地区生产总值是多少?"
+      rag ask "What was Tianhe District's GDP in 2020?" --mode extractive
+    """
+    import json
+
+    import rag
+    if retrieve_only:
+        for rank, passage in enumerate(rag.retrieve(question, k=k), start=1):
+            click.echo(f"[{rank}] {passage.title} ({passage.source} {passage.start}-{passage.end}, "
+                       f"score {passage.score:.4f})\n    {passage.text[:160]}")
+        return
+    final = None
+    for piece in rag.answer(question, k=k, mode=mode, stream=True):
+        if isinstance(piece, rag.Answer):
+            final = piece
+        elif not as_json:
+            click.echo(piece, nl=False)
+    if as_json:
+        click.echo(json.dumps(final.to_dict(), ensure_ascii=False, indent=1))
+        return
+    click.echo("")
+    if final.mode == "llm" and final.text:
+        click.echo(f"\n(checked answer)\n{final.text}")
+    for citation in final.citations:
+        page = f" p.{citation.page}" if citation.page else ""
+        click.echo(f"[{citation.marker}] {citation.title} — {citation.source}{page} "
+                   f"[{citation.start}:{citation.end}]: {citation.text[:120]}")
+    for warning in final.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@cli.command("serve-llm", context_settings=CONTEXT)
+@click.option("--model", "model", default="qwen2.5-1.5b", show_default=True,
+              help="A .gguf file, or a bundled name: qwen2.5-1.5b, gemma3-270m.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--ctx", "n_ctx", default=4096, show_default=True, type=click.IntRange(512))
+@click.option("--threads", type=click.IntRange(1), help="CPU threads (default: all cores).")
+@friendly_errors
+def serve_llm(model: str, host: str, port: int, n_ctx: int, threads: int | None) -> None:
+    """Run a local OpenAI-compatible llama.cpp server for confidential reports (no cloud API).
+
+    \b
+    Example:
+      pip install -e '.[llm]' && rag serve-llm --model qwen2.5-1.5b
+      # then, in another shell, paste the printed exports and: rag ask "…"
+    """
+    import time
+
+    from .llm_server import env_lines, resolve_model, start_server
+    path = resolve_model(model)
+    click.echo(f"starting llama.cpp server for {path} …", err=True)
+    handle = start_server(path, host=host, port=port, n_ctx=n_ctx, threads=threads)
+    click.echo(f"serving {handle.model} at {handle.base_url}; point rag at it with:")
+    for line in env_lines(handle):
+        click.echo(line)
+    try:
+        while handle.process.poll() is None:
+            time.sleep(1)
+        raise click.ClickException(f"the server stopped (exit code {handle.process.returncode}):\n"
+                                   f"{handle.log_tail()}")
+    except KeyboardInterrupt:
+        click.echo("stopping", err=True)
+    finally:
+        handle.stop()
+
+
 @cli.command("eval", context_settings=CONTEXT)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-k", "--k", default=5, show_default=True, type=click.IntRange(1, 100), help="Passages per question.")

@@ -19,7 +19,7 @@ import gradio as gr  # noqa: E402
 
 from . import api  # noqa: E402
 from .config import Settings  # noqa: E402
-from .errors import RagError  # noqa: E402
+from .errors import ConfigError, RagError  # noqa: E402
 from .ingest.loaders import LOADERS  # noqa: E402
 from .types import Answer  # noqa: E402
 from .ui_render import (  # noqa: E402
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 EXAMPLES = [
     "海珠区2023年地区生产总值是多少?",
+    "天河区2020年地区生产总值是多少?",
     "天河区和越秀区2020年GDP分别是多少?",
     "增城十四五规划提出2025年GDP目标是多少?",
     "What was Haizhu District's GDP in 2023?",
@@ -103,12 +104,14 @@ def _index_size() -> tuple[int | None, int | None, int | None]:
     return len(files), sum(e.documents for e in files.values()), len(store.chunks)
 
 
-def _status(mode: str, answer: Answer | None = None, error: str | None = None, answers: int = 0) -> str:
+def _status(mode: str, state: dict | None = None, error: str | None = None) -> str:
+    """The status line for one session: mode, index size, the last answer's refusal and warnings."""
     settings = Settings.from_env()
+    state = state or new_session()
     files, documents, chunks = _index_size()
-    label = mode_label(mode, settings.llm_model, settings.llm_configured, answer)
-    return status_html(mode_label=label, files=files, documents=documents, chunks=chunks, answer=answer,
-                       error=error, answers=answers)
+    label = mode_label(mode, settings.llm_model, settings.llm_configured, state.get("last"))
+    return status_html(mode_label=label, files=files, documents=documents, chunks=chunks, last=state.get("last"),
+                       error=error, answers=sum(1 for t in state["turns"] if t.get("done")))
 
 
 def _display(turns: list[dict]) -> list[dict]:
@@ -139,7 +142,7 @@ def respond(message: str, state: dict, k: float, mode: str):
         return
     turns = [dict(t) for t in state["turns"]]
     history = _history(turns)
-    turn = {"question": question, "answer": PENDING, "ok": False}
+    turn = {"question": question, "answer": PENDING, "ok": False, "done": False}
     turns.append(turn)
     yield _display(turns), gr.skip(), gr.skip(), gr.skip(), ""
     final: Answer | None = None
@@ -157,21 +160,26 @@ def respond(message: str, state: dict, k: float, mode: str):
     except Exception as exc:  # never let one question take the session down
         log.exception("answering %r failed", question)
         turn["answer"] = f"⚠ Internal error while answering ({type(exc).__name__}: {exc})"
+    turn["done"] = True
     if final is None:
         new_state = {"turns": turns, "last": state.get("last")}
-        yield _display(turns), gr.skip(), _status(mode, error=turn["answer"][2:], answers=len(turns)),
-              new_state, gr.skip()
+        yield _display(turns), gr.skip(), _status(mode, new_state, error=turn["answer"][2:]), new_state, gr.skip()
         return
     turn.update(answer=final.text, ok=True)
-    last = {"question": question, "text": final.text, "mode": final.mode,
+    last = {"question": question, "text": final.text, "mode": final.mode, "model": final.model, "chosen": mode,
+            "refused": final.refused, "warnings": list(final.warnings),
             "citations": [{"marker": c.marker, "source": c.source, "start": c.start, "end": c.end,
                            "title": c.title} for c in final.citations]}
-    yield (_display(turns), sources_html(final, api.read_source), _status(mode, final, answers=len(turns)),
-           {"turns": turns, "last": last}, gr.skip())
+    new_state = {"turns": turns, "last": last}
+    yield _display(turns), sources_html(final, api.read_source), _status(mode, new_state), new_state, gr.skip()
 
 
 def clear(mode: str):
     return [], sources_html(None, api.read_source), _status(mode), new_session(), "", ""
+
+
+def refresh_status(mode: str, state: dict) -> str:
+    return _status(mode, state)
 
 
 def give_feedback(rating: str):
@@ -192,7 +200,7 @@ def _same_file(a: Path, b: Path) -> bool:
     return hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
 
 
-def index_uploads(files, mode: str, progress=gr.Progress()):
+def index_uploads(files, mode: str, state: dict, progress=gr.Progress()):
     """Copy uploaded reports into the corpus dir, index them incrementally, make them searchable."""
     import html
 
@@ -241,7 +249,7 @@ def index_uploads(files, mode: str, progress=gr.Progress()):
             lines.append(f"Index: {report.documents} reports, {report.chunks} chunks "
                          f"(embedded {report.embedded} new chunks in {report.seconds:.1f} s)")
     body = "".join(f"<div>{html.escape(line)}</div>" for line in lines) or "No file received."
-    return None, f'<div class="rag-upload">{body}</div>', _status(mode)
+    return None, f'<div class="rag-upload">{body}</div>', _status(mode, state)
 
 
 def build_app() -> gr.Blocks:
@@ -254,7 +262,7 @@ def build_app() -> gr.Blocks:
         status = gr.HTML(elem_id="rag-status")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
-                chatbot = gr.Chatbot(elem_id="rag-chat", label="Chat", height=480, buttons=["copy", "copy_all"],
+                chatbot = gr.Chatbot(elem_id="rag-chat", label="Chat", height=440, buttons=["copy", "copy_all"],
                                      feedback_options=None, latex_delimiters=[], placeholder=(
                                          "Ask about the government work reports, in Chinese or English."))
                 with gr.Row():
@@ -284,11 +292,12 @@ def build_app() -> gr.Blocks:
         question.submit(respond, [question, state, k, mode], outputs)
         ask.click(respond, [question, state, k, mode], outputs)
         clear_btn.click(clear, [mode], [chatbot, sources, status, state, question, feedback_note])
+        chatbot.clear(clear, [mode], [chatbot, sources, status, state, question, feedback_note])  # its 🗑 icon
         helpful.click(give_feedback("helpful"), [state], [feedback_note])
         wrong.click(give_feedback("wrong"), [state], [feedback_note])
-        upload.upload(index_uploads, [upload, mode], [upload, upload_note, status], concurrency_limit=1)
-        mode.change(_status, [mode], [status])
-        demo.load(_status, [mode], [status])
+        upload.upload(index_uploads, [upload, mode, state], [upload, upload_note, status], concurrency_limit=1)
+        mode.change(refresh_status, [mode, state], [status])
+        demo.load(refresh_status, [mode, state], [status])
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 
@@ -297,7 +306,12 @@ def launch(host: str = "127.0.0.1", port: int = 7860, *, block: bool = True) -> 
     """Serve the app on host:port (offline: system fonts, no share link); block=False returns at once."""
     demo = build_app()
     threading.Thread(target=_index_size, daemon=True).start()  # warm the index while the page loads
-    demo.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=not block, quiet=not block,
-                theme=THEME, css=CSS, js=JS, footer_links=["api", "settings"], run_history=False,
-                enable_monitoring=False, ssr_mode=False, pwa=False, mcp_server=False, max_file_size="100mb")
+    if block:
+        print(f"rag chat: serving on http://{host}:{port} (Ctrl+C to stop)", flush=True)
+    try:
+        demo.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=not block, quiet=True,
+                    theme=THEME, css=CSS, js=JS, footer_links=["api", "settings"], run_history=False,
+                    enable_monitoring=False, ssr_mode=False, pwa=False, mcp_server=False, max_file_size="100mb")
+    except OSError as exc:
+        raise ConfigError(f"cannot serve on {host}:{port} ({exc}); pick another --port") from exc
     return demo

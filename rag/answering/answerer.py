@@ -30,7 +30,7 @@ class Answerer:
         self.settings = settings or Settings.from_env()
         self._chat = chat
         self.prompts = load_prompts()
-        self.scorer = SentenceScorer(retriever.bm25.idf, extractive or ExtractiveConfig())
+        self.scorer = SentenceScorer(retriever.bm25.idf, extractive or ExtractiveConfig(), retriever.embedder)
 
     @property
     def chat(self):
@@ -59,6 +59,10 @@ class Answerer:
         question = check_question(question, k, self.settings.max_question_chars)
         mode = self.mode_for(mode)
         warnings: list[str] = []
+        if mode == "llm" and self._chat is None and not self.settings.llm_model:
+            warnings.append("no LLM configured (set RAG_LLM_MODEL and OPENAI_BASE_URL, or run `rag serve-llm`); "
+                            "answered extractively instead")
+            mode = "extractive"
         standalone = self._standalone(question, history, mode, warnings)
         analysis = analyse(standalone)
         english = analyse(question).english

@@ -38,8 +38,9 @@ class ExtractiveConfig:
     """Selection and refusal thresholds (set on the eval set's unanswerable questions)."""
 
     min_score: float = 0.30
-    keep_ratio: float = 0.8
-    max_sentences: int = 3
+    keep_ratio: float = 0.5
+    max_sentences: int = 4
+    dense_weight: float = 0.3  # share of the score from e5 similarity of question and sentence
     no_number: float = 0.3     # a "how many" question and a sentence without digits
     wrong_unit: float = 0.4    # "多少亿元" and a sentence with no number in 亿元
     wrong_year: float = 0.3    # the sentence names other years than the asked ones
@@ -67,8 +68,8 @@ class SentenceScorer:
     """Weighted token overlap of question and sentence (IDF weights from the corpus BM25),
     scaled down when the sentence cannot hold the kind of answer asked for."""
 
-    def __init__(self, idf: dict[str, float], config: ExtractiveConfig):
-        self.idf, self.config = idf, config
+    def __init__(self, idf: dict[str, float], config: ExtractiveConfig, embedder=None):
+        self.idf, self.config, self.embedder = idf, config, embedder
         self.default_idf = max(idf.values()) if idf else 1.0
         self._titles: dict[str, set[str]] = {}
 
@@ -164,9 +165,11 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
     for sentence in candidates:
         sentence.score = scorer.score(sentence, passages[sentence.passage], weights, analysis,
                                       unit.group(1) if unit else None)
+    if not candidates or max(s.score for s in candidates) < config.min_score:
+        return []  # refusal is decided on the lexical evidence alone
+    if scorer.embedder is not None and config.dense_weight:
+        _blend_dense(candidates, analysis, scorer)
     candidates.sort(key=lambda s: -s.score)
-    if not candidates or candidates[0].score < config.min_score:
-        return []
     chosen: list[Sentence] = []
     for side in analysis.sides() if analysis.is_comparison else [analysis]:
         for sentence in candidates:
@@ -182,6 +185,17 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
             chosen.append(sentence)
     chosen = [_extend_heading(s, passages[s.passage], config.short_sentence) for s in chosen]
     return sorted(chosen, key=lambda s: (s.passage, s.start))
+
+
+def _blend_dense(candidates: list[Sentence], analysis: QueryAnalysis, scorer: SentenceScorer) -> None:
+    """Rank by lexical score blended with e5 similarity (rescaled from its usual 0.75–0.95 band)."""
+    import numpy as np
+    weight = scorer.config.dense_weight
+    query = scorer.embedder.embed_query(" ".join([analysis.simplified, *analysis.expansions]))
+    vectors = scorer.embedder.embed_batch([to_simplified(s.text) for s in candidates], "passage")
+    similarity = np.clip((vectors @ query - 0.75) / 0.2, 0.0, 1.0)
+    for sentence, sim in zip(candidates, similarity):
+        sentence.score = (1 - weight) * sentence.score + weight * float(sim) * min(1.0, sentence.score * 4)
 
 
 def _extend_heading(sentence: Sentence, passage: Passage, short: int) -> Sentence:
