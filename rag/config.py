@@ -65,7 +65,7 @@ class Settings:
     max_question_chars: int = 2000
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         base_url = _env("OPENAI_BASE_URL")
         api_key = _env("OPENAI_API_KEY")
         return cls(
@@ -87,5 +87,5 @@ class Settings:
         """An LLM is used when an endpoint or a key and a model name are set."""
         return bool(self.llm_model and (self.llm_base_url or self.llm_api_key))
 
-    def with_overrides(self, **changes) -> "Settings":
+    def with_overrides(self, **changes) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

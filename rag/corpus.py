@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LoadError
-from .ingest.loaders import is_supported, load_source, SourceText
+from .ingest.loaders import SourceText, is_supported, load_source
 
 log = logging.getLogger(__name__)
 

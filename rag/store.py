@@ -54,7 +54,7 @@ class Manifest:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1, sort_keys=True)
 
     @classmethod
-    def from_json(cls, raw: str) -> "Manifest":
+    def from_json(cls, raw: str) -> Manifest:
         data = json.loads(raw)
         if data.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"format_version {data.get('format_version')!r} is not {FORMAT_VERSION}")
@@ -80,7 +80,7 @@ class VectorStore:
         self.index = index
 
     @classmethod
-    def create(cls, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray) -> "VectorStore":
+    def create(cls, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray) -> VectorStore:
         import faiss
         index = faiss.IndexFlatIP(manifest.dim)
         if len(chunks):
@@ -128,7 +128,7 @@ class VectorStore:
         remove_stale_generations(directory, generation)
 
     @classmethod
-    def load(cls, directory: Path) -> "VectorStore":
+    def load(cls, directory: Path) -> VectorStore:
         """Load and cross-check; a missing or broken index raises an error naming the fix."""
         import faiss
         manifest_path = directory / MANIFEST

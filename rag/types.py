@@ -47,7 +47,7 @@ class Chunk:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Chunk":
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
         return cls(**data)
 
 
@@ -65,7 +65,7 @@ class Passage:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_chunk(cls, chunk: Chunk, score: float = 0.0) -> "Passage":
+    def from_chunk(cls, chunk: Chunk, score: float = 0.0) -> Passage:
         return cls(source=chunk.source, title=chunk.title, text=chunk.text,
                    start=chunk.start, end=chunk.end, page=chunk.page, score=score,
                    metadata={"place": chunk.place, "year": chunk.year,
@@ -90,7 +90,7 @@ class Citation:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_passage(cls, marker: int, passage: Passage) -> "Citation":
+    def from_passage(cls, marker: int, passage: Passage) -> Citation:
         return cls(marker=marker, source=passage.source, title=passage.title,
                    text=passage.text, start=passage.start, end=passage.end,
                    page=passage.page, metadata=dict(passage.metadata))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Settings
 from ..errors import ConfigError, LLMError
@@ -139,8 +139,7 @@ class Answerer:
         lines = [QUOTE_INTRO[english]]
         lines += [f"「{s.text}」[{order.index(s.passage) + 1}]" for s in chosen]
         text = "\n".join(lines) + f"\n\n{NO_LLM_NOTE[english]}"
-        for line in text.splitlines(keepends=True):
-            yield line
+        yield from text.splitlines(keepends=True)
         citations = [Citation.from_passage(n, passages[i]) for n, i in enumerate(order, start=1)]
         yield Answer(question, text, citations, refused=False, mode="extractive", warnings=warnings,
                      passages=passages, rewritten_question=rewritten)

@@ -1,7 +1,7 @@
 """Chat completions through the `openai` client against any OpenAI-compatible endpoint."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Settings
 from ..errors import ConfigError, LLMError

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
+from pathlib import Path
 
 from ..errors import ConfigError, EmbeddingBackendError
 from .base import Embedder

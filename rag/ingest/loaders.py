@@ -6,9 +6,9 @@ citations point into, so the same loader must serve indexing and `read_source`.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..errors import LoadError
 

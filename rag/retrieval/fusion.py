@@ -7,7 +7,6 @@ from ..types import Chunk
 from .query import QueryAnalysis
 
 
-
 def ranks(scores: np.ndarray) -> np.ndarray:
     """1-based rank of every entry (highest score → 1); entries scoring 0 or less get no rank (inf)."""
     order = np.argsort(-scores, kind="stable")

@@ -27,7 +27,7 @@ class NaiveRetriever:
         self.embedder = create_embedder(store.manifest.embedding_backend, store.manifest.embedding_model)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> "NaiveRetriever":
+    def from_settings(cls, settings: Settings | None = None) -> NaiveRetriever:
         settings = settings or Settings.from_env()
         directory = settings.index_dir / "baselines" / "naive"
         backend = resolve_backend(settings.embedding_backend, settings.embedding_model)

@@ -44,7 +44,7 @@ class QueryAnalysis:
     def is_comparison(self) -> bool:
         return len(self.places) > 1 or len(self.years) > 1
 
-    def sides(self) -> list["QueryAnalysis"]:
+    def sides(self) -> list[QueryAnalysis]:
         """One analysis per compared place (or year), each keeping the other constraints."""
         if len(self.places) > 1:
             return [QueryAnalysis(self.text, self.simplified, [p], self.years, self.periods, self.english,

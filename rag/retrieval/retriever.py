@@ -45,7 +45,7 @@ class Retriever:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, config: RetrievalConfig | None = None) -> "Retriever":
+    def from_settings(cls, settings: Settings | None = None, config: RetrievalConfig | None = None) -> Retriever:
         """Load the index in settings.index_dir, building or updating it from the corpus first."""
         from ..index_guard import ensure_index
         settings = settings or Settings.from_env()
