@@ -204,6 +204,8 @@ def _extend_heading(sentence: Sentence, passage: Passage, short: int) -> Sentenc
         return sentence
     local_end = sentence.end - passage.start
     for match in SENTENCE.finditer(passage.text, local_end):
+        if INJECTION.search(match.group()):
+            break  # never quote instructions aimed at the assistant, even as context
         local_end = match.end()
         if local_end - (sentence.start - passage.start) >= 4 * short:
             break

@@ -36,12 +36,14 @@ class ChatModel:
                            f"{str(exc.message)[:200]}") from exc
         except openai.OpenAIError as exc:
             raise LLMError(f"the LLM call failed: {exc}") from exc
+        except ValueError as exc:  # a 200 response whose body is not JSON
+            raise LLMError(f"the LLM at {self.base_url} answered with a malformed response ({exc})") from exc
 
     def complete(self, messages: list[dict], max_tokens: int = 700) -> str:
         response = self._request(messages, False, max_tokens)
         try:
             text = response.choices[0].message.content or ""
-        except (AttributeError, IndexError) as exc:
+        except (AttributeError, IndexError, TypeError) as exc:  # TypeError: "choices" missing or null
             raise LLMError(f"the LLM at {self.base_url} returned no choices") from exc
         if not text.strip():
             raise LLMError(f"the LLM at {self.base_url} returned an empty answer")
@@ -53,13 +55,14 @@ class ChatModel:
         produced = False
         try:
             for event in response:
-                if not event.choices:
+                choices = getattr(event, "choices", None)
+                if not choices:
                     continue
-                piece = event.choices[0].delta.content or ""
+                piece = getattr(getattr(choices[0], "delta", None), "content", None) or ""  # tolerate chunks without a delta
                 if piece:
                     produced = True
                     yield piece
-        except (openai.OpenAIError, OSError) as exc:
+        except (openai.OpenAIError, OSError, ValueError) as exc:  # ValueError: a chunk that is not JSON
             raise LLMError(f"the LLM stream from {self.base_url} broke off ({exc})") from exc
         if not produced:
             raise LLMError(f"the LLM at {self.base_url} streamed an empty answer")

@@ -75,6 +75,23 @@ def check_question(question: str, k: int, max_chars: int = MAX_QUESTION_CHARS) -
     return question
 
 
+_EN_JOINER = re.compile(r"(?:\s|[,()]|'s|\u2019s|\bdistrict\b|\btown\b|\bcity\b|\bin\b|\bof\b)*")
+
+
+def _english_qualifier(lower: str, place: str, found: list[tuple[int, str, str]]) -> bool:
+    """Is `place` only there to locate another named place, as in "Haizhu District, Guangzhou",
+    "Guangzhou's Haizhu District" or "Zhongxin Town, Zengcheng"? (the English 广州市海珠区)"""
+    level = {"市": 0, "区": 1, "镇": 2}
+    position, name = next((pos, n) for pos, n, p in found if p == place)
+    for other_position, other_name, other in found:
+        if level[other[-1]] <= level[place[-1]]:
+            continue  # only a smaller place (district in a city, town in a district) is located by `place`
+        start, end = sorted([(position, position + len(name)), (other_position, other_position + len(other_name))])
+        if _EN_JOINER.fullmatch(lower, start[1], end[0]):
+            return True
+    return False
+
+
 def analyse(question: str) -> QueryAnalysis:
     """Find places (districts, towns, the city; Chinese or pinyin) and years in a question."""
     simplified = to_simplified(question)
@@ -89,9 +106,9 @@ def analyse(question: str) -> QueryAnalysis:
             found.append((match.start(), match.group(1) + "区"))
     for match in towns:
         found.append((match.start(), match.group(1) + "镇"))
-    for name, place in ENGLISH_PLACES.items():
-        position = lower.find(name)
-        if position >= 0:
+    english_found = [(lower.find(name), name, place) for name, place in ENGLISH_PLACES.items() if name in lower]
+    for position, _, place in english_found:
+        if not _english_qualifier(lower, place, english_found):
             found.append((position, place))
     for match in _CITY.finditer(simplified):
         if not _DISTRICT.match(simplified, match.end()):  # 广州市海珠区 names the district, not the city
