@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .config import ChunkerSettings
+from .ingest.documents import trim_span
 from .ingest.places import to_simplified
 from .types import Chunk, Document
 
@@ -32,7 +33,7 @@ def chunk_document(text: str, document: Document, settings: ChunkerSettings) -> 
             if local < 0:  # the splitter never rewrites text; this guards the invariant
                 raise AssertionError(f"chunk not found in {document.source} at {seg_start + cursor}")
             cursor = local + 1
-            start, end = _trim(segment, local, local + len(piece))
+            start, end = trim_span(segment, local, local + len(piece))
             if end - start < MIN_CHUNK_CHARS and chunks:
                 continue
             chunks.append(Chunk(source=document.source, start=seg_start + start, end=seg_start + end,
@@ -40,14 +41,6 @@ def chunk_document(text: str, document: Document, settings: ChunkerSettings) -> 
                                 year=document.year, page=document.page,
                                 doc_start=document.start, doc_end=document.end))
     return chunks
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def embedding_text(chunk: Chunk) -> str:

@@ -14,23 +14,13 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_number(name: str, default, cast=int):
+    """A numeric variable, or `default` when unset; a malformed value is a ConfigError naming it."""
     raw = _env(name)
     if raw is None:
         return default
     try:
-        return int(raw)
-    except ValueError:
-        from .errors import ConfigError
-        raise ConfigError(f"{name}={raw!r} is not an integer; unset it or give a number") from None
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        return float(raw)
+        return cast(raw)
     except ValueError:
         from .errors import ConfigError
         raise ConfigError(f"{name}={raw!r} is not a number; unset it or give a number") from None
@@ -73,12 +63,12 @@ class Settings:
             index_dir=Path(_env("RAG_INDEX_DIR", str(cls.index_dir))),
             embedding_backend=_env("RAG_EMBEDDING_BACKEND", "auto"),
             embedding_model=_env("RAG_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL),
-            chunker=ChunkerSettings(size=_env_int("RAG_CHUNK_SIZE", ChunkerSettings.size),
-                                    overlap=_env_int("RAG_CHUNK_OVERLAP", ChunkerSettings.overlap)),
+            chunker=ChunkerSettings(size=_env_number("RAG_CHUNK_SIZE", ChunkerSettings.size),
+                                    overlap=_env_number("RAG_CHUNK_OVERLAP", ChunkerSettings.overlap)),
             llm_base_url=base_url,
             llm_api_key=api_key,
             llm_model=_env("RAG_LLM_MODEL"),
-            llm_timeout=_env_float("RAG_LLM_TIMEOUT", 60.0),
+            llm_timeout=_env_number("RAG_LLM_TIMEOUT", 60.0, float),
             feedback_file=Path(_env("RAG_FEEDBACK_FILE", str(cls.feedback_file))),
         )
 

