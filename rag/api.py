@@ -52,6 +52,8 @@ def answer(question: str, *, k: int = 5, history: list | None = None, stream: bo
     Returns: an Answer (text with [n] markers, citations, refused, mode, warnings).
     """
     from .answering import Answerer
+    from .retrieval.query import check_question
+    check_question(question, k)  # fail fast, before loading the index
     answerer = Answerer(default_retriever(), Settings.from_env())
     if stream:
         return answerer.stream(question, k=k, history=history, mode=mode)

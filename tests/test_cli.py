@@ -159,6 +159,7 @@ def test_eval_writes_reports(real_index, runner, tmp_path):
     assert isinstance(overall["hit_at_k"], float) and 0.0 <= overall["hit_at_k"] <= 1.0
     assert isinstance(overall["key_fact_accuracy"], float) and 0.0 <= overall["key_fact_accuracy"] <= 1.0
     assert overall["hit_at_k"] == 1.0  # both answerable questions are found in the top 5
+    assert overall["key_fact_accuracy"] == 1.0 and overall["refusal_accuracy"] == 1.0
     assert overall["refusal_accuracy"] is not None
     assert set(report["per_type"]) == {"fact", "unanswerable", "traditional"}
     assert [q["id"] for q in report["questions"]] == ["f1", "u1", "t1"]

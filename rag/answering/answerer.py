@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 MODES = ("auto", "llm", "extractive")
 NO_LLM_NOTE = {False: "（未使用大语言模型：以上为报告原文摘录。）",
                True: "(No LLM was used: these are verbatim excerpts from the reports.)"}
+FALLBACK_NOTICE = {False: "\n\n（大语言模型连接中断，以下改为报告原文摘录。）\n\n",
+                   True: "\n\n(The LLM stream failed; an extractive answer follows.)\n\n"}
 QUOTE_INTRO = {False: "根据报告原文：", True: "From the reports (verbatim excerpts):"}
 
 
@@ -76,12 +78,17 @@ class Answerer:
         passages = self.retriever.retrieve(standalone, k=k)
         warnings += injection_warnings(passages)
         if mode == "llm":
+            streamed = False
             try:
-                yield from self._generate(question, standalone, passages, english, warnings)
+                for piece in self._generate(question, standalone, passages, english, warnings):
+                    streamed = streamed or isinstance(piece, str)
+                    yield piece
                 return
             except LLMError as exc:
                 warnings.append(f"LLM unavailable ({exc}); answered extractively instead")
                 log.warning(warnings[-1])
+                if streamed:  # the user saw part of an answer: say why another one follows
+                    yield FALLBACK_NOTICE[english]
         yield from self._extract(question, standalone, analysis, passages, english, warnings)
 
     def _standalone(self, question: str, history: list | None, mode: str, warnings: list[str]) -> str:
