@@ -53,7 +53,7 @@ def answer(question: str, *, k: int = 5, history: list | None = None, stream: bo
     """
     from .answering import Answerer
     from .retrieval.query import check_question
-    check_question(question, k)  # fail fast, before loading the index
+    question = check_question(question, k)  # fail fast, before loading the index
     answerer = Answerer(default_retriever(), Settings.from_env())
     if stream:
         return answerer.stream(question, k=k, history=history, mode=mode)

@@ -178,7 +178,10 @@ server = xlc.Server(p)
 parent = os.getppid()
 while os.getppid() == parent:
     time.sleep(1)
-os._exit(0)
+try:  # orphaned: the parent died without stop(), so tidy its log too
+    os.unlink(cfg["log"])
+finally:
+    os._exit(0)
 """
 
 
@@ -274,6 +277,7 @@ def start_server(
         "chat_template": chat_template or (bundled.chat_template if bundled else None),
     }
     fd, log_name = tempfile.mkstemp(prefix="rag-llm-server-", suffix=".log")
+    cfg["log"] = log_name
     with os.fdopen(fd, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-c", _CHILD, json.dumps(cfg)],
@@ -283,20 +287,19 @@ def start_server(
         )
     handle = ServerHandle(f"http://{host}:{cfg['port']}/v1", name, process, Path(log_name))
     deadline = time.monotonic() + timeout
-    while not _answers(f"{handle.base_url}/models"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            why = (
-                f"exited with code {process.returncode}"
-                if process.poll() is not None
-                else f"did not answer within {timeout:.0f}s"
-            )
-            tail = handle.log_tail()
-            handle.stop()
-            raise LLMError(
-                f"The LLM server for {path.name} {why} at {handle.base_url}. Check that the file is a "
-                f"valid GGUF, the port is free and there is enough memory. Server log tail:\n{tail}"
-            )
-        time.sleep(0.25)
+    try:
+        while not _answers(f"{handle.base_url}/models"):
+            code = process.poll()
+            if code is not None or time.monotonic() > deadline:
+                why = f"exited with code {code}" if code is not None else f"did not answer within {timeout:.0f}s"
+                raise LLMError(
+                    f"The LLM server for {path.name} {why} at {handle.base_url}. Check that the file is a "
+                    f"valid GGUF, the port is free and there is enough memory. Server log tail:\n{handle.log_tail()}"
+                )
+            time.sleep(0.25)
+    except BaseException:  # incl. Ctrl-C while loading: never leave the child behind
+        handle.stop()
+        raise
     return handle
 
 

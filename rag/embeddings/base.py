@@ -29,18 +29,19 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_batch([text], "query")[0]
 
-    def embed_passages(self, texts: list[str], batch_size: int = 16,
+    def embed_passages(self, texts: list[str], batch_size: int = 32,
                        on_batch: Callable[[int], None] | None = None) -> np.ndarray:
-        """Embed passages in batches, calling `on_batch(n_done_in_batch)` for progress."""
-        parts = []
-        for i in range(0, len(texts), batch_size):
-            batch = texts[i:i + batch_size]
-            parts.append(self.embed_batch(batch, "passage"))
+        """Embed passages in batches of similar length (less padding), calling `on_batch(n)` for progress."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype="float32")
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.zeros((len(texts), self.dim), dtype="float32")
+        for i in range(0, len(order), batch_size):
+            batch = order[i:i + batch_size]
+            vectors[batch] = self.embed_batch([texts[j] for j in batch], "passage")
             if on_batch:
                 on_batch(len(batch))
-        if not parts:
-            return np.zeros((0, self.dim), dtype="float32")
-        return np.ascontiguousarray(np.vstack(parts), dtype="float32")
+        return vectors
 
     def describe(self) -> dict:
         return {"backend": self.backend, "model": self.model}
