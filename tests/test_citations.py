@@ -244,3 +244,10 @@ def test_numbered_list_items_are_not_facts_or_sentences():
 def test_english_marker_stays_before_the_full_stop():
     checked = check_citations("GDP was 2720.16 billion yuan [1]. It grew 8.6% [1].", [P_GDP])
     assert checked.text == "GDP was 2720.16 billion yuan[1]. It grew 8.6%[1]."
+
+
+def test_unsupported_number_is_labelled_in_the_text_itself():
+    passages = [Passage("a.txt", "A", "全年实现地区生产总值2720.16亿元,增长4.3%。", 0, 27)]
+    checked = check_citations("失业率为5.8%[1]。地区生产总值为2720.16亿元[1]。", passages, unverified="（未核实）")
+    assert checked.text == "失业率为5.8%[1]（未核实）。地区生产总值为2720.16亿元[1]。"
+    assert any("5.8" in w for w in checked.warnings)

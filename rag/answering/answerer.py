@@ -20,6 +20,7 @@ NO_LLM_NOTE = {False: "（未使用大语言模型：以上为报告原文摘录
                True: "(No LLM was used: these are verbatim excerpts from the reports.)"}
 FALLBACK_NOTICE = {False: "\n\n（大语言模型连接中断，以下改为报告原文摘录。）\n\n",
                    True: "\n\n(The LLM stream failed; an extractive answer follows.)\n\n"}
+UNVERIFIED = {False: "（未核实）", True: " (unverified)"}
 QUOTE_INTRO = {False: "根据报告原文：", True: "From the reports (verbatim excerpts):"}
 
 
@@ -111,8 +112,7 @@ class Answerer:
         refusal = self.prompts.refusal(english)
         messages = [
             {"role": "system", "content": self.prompts.render("system", refusal=refusal)},
-            {"role": "user", "content": self.prompts.render("user", passages=passages, question=standalone,
-                                                            refusal=refusal)},
+            {"role": "user", "content": self.prompts.render("user", passages=passages, question=standalone)},
         ]
         pieces = []
         for piece in self.chat.stream(messages):
@@ -120,7 +120,7 @@ class Answerer:
             yield piece
         raw = "".join(pieces).strip()
         refused = refusal in raw or self.prompts.refusal(not english) in raw or not passages
-        checked = check_citations(raw, passages, standalone)
+        checked = check_citations(raw, passages, standalone, UNVERIFIED[english])
         if refused:
             text, citations = refusal, []
         else:

@@ -73,7 +73,8 @@ def _holds(passage_text: str, number: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?!\.?\d)", passage_text) is not None
 
 
-def check_citations(text: str, passages: list[Passage], question: str = "") -> CheckedText:
+def check_citations(text: str, passages: list[Passage], question: str = "",
+                    unverified: str = "（未核实）") -> CheckedText:
     """Verify and repair the markers of a generated answer against the numbered passages."""
     normalised = [_normalised(p.text) for p in passages]
     asked = set(numbers_in(question))
@@ -90,6 +91,7 @@ def check_citations(text: str, passages: list[Passage], question: str = "") -> C
                 else:
                     warnings.append(f"removed marker [{n}]: it pointed to no passage")
         body = MARKER.sub("", sentence)
+        flagged = False
         facts = [n for n in numbers_in(LIST_NUMBER.sub(r"\1", body)) if n not in asked]
         chosen = list(dict.fromkeys(cited))
         if facts:
@@ -104,17 +106,22 @@ def check_citations(text: str, passages: list[Passage], question: str = "") -> C
                         warnings.append(f"re-pointed the citation for {number} to the passage that states it")
                 else:
                     warnings.append(f"unsupported: no passage states {number} (in: {body.strip()[:60]})")
+                    flagged = True
             chosen = list(dict.fromkeys(backing)) or chosen
-        out.append(_with_markers(body, chosen, order))
+        out.append(_with_markers(body, chosen, order, unverified if flagged else ""))
     return CheckedText("".join(out).strip(), [passages[i] for i in order], list(dict.fromkeys(warnings)))
 
 
-def _with_markers(body: str, chosen: list[int], order: list[int]) -> str:
-    if not chosen or not body.strip():
+def _with_markers(body: str, chosen: list[int], order: list[int], label: str = "") -> str:
+    """Put the sentence's markers (and a label for unverified numbers) before its end punctuation."""
+    if not body.strip():
         return body
+    if not chosen:
+        stripped = body.rstrip(TRAILING)
+        return stripped + label + body[len(stripped):]
     for index in chosen:
         if index not in order:
             order.append(index)
-    markers = "".join(f"[{order.index(i) + 1}]" for i in chosen)
+    markers = "".join(f"[{order.index(i) + 1}]" for i in chosen) + label
     stripped = body.rstrip(TRAILING)
     return stripped + markers + body[len(stripped):]
