@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..ingest.places import to_simplified
 from ..retrieval.fusion import place_match, years_covered
+from ..retrieval.glossary import CHINESE_SYNONYMS, ENGLISH_TERMS
 from ..retrieval.lexical import tokenize
 from ..retrieval.query import QueryAnalysis
 from ..types import Passage
@@ -20,6 +21,9 @@ CHINESE_QUANTITY = re.compile(r"[一二三四五六七八九十两百千万]+(?:
 LIST_NUMBER = re.compile(r"^\s*[(（]?\d{1,2}[)）.、]")
 YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
 ASKED_UNIT = re.compile(r"(?:多少|几)(亿元|万元|元|平方米|平方公里|公里|人次|万人|个|家|台|人|宗|套|座|所|吨|亩|项|件|辆|张|户|天)")
+
+
+EXPANDED = set(ENGLISH_TERMS) | set(CHINESE_SYNONYMS)
 
 
 @dataclass
@@ -86,8 +90,10 @@ class SentenceScorer:
         for token in tokens:
             if token in names or any(token in n for n in names if len(token) >= 2):
                 continue
-            if token.isascii() and token not in self.idf:
-                continue  # English words are represented by their Chinese expansions
+            if token.isascii() and (token not in self.idf or token in EXPANDED):
+                continue  # English words and abbreviations are represented by their Chinese expansions
+            if len(token) == 1 and not token.isdigit():
+                continue  # single characters (区, 年) say little about a sentence
             weights[token] = self.idf.get(token, self.default_idf)
         return weights
 

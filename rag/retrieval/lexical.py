@@ -9,7 +9,8 @@ from functools import lru_cache
 import numpy as np
 
 STOPWORDS = set("的 了 是 在 和 与 及 等 为 对 把 被 也 都 而 或 并 其 之 中 上 下 个 年 月 日 多少 什么 哪些 哪个 "
-                "怎么 如何 吗 呢 请问 是否 有 有何 几 啥 还 又 您 我 我们 你 the a an of in to for and what "
+                "怎么 如何 吗 呢 请问 是否 有 有何 几 啥 还 又 您 我 我们 你 哪几 几个 哪几个 哪两 哪三 哪 分别 是多少 "
+                "多少个 几项 几家 the a an of in to for and what "
                 "how which was were is are did does do by on".split())
 _KEEP = re.compile(r"[\w.%]+")
 
