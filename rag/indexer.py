@@ -54,7 +54,7 @@ class IndexReport:
             if names:
                 lines.append(f"{label}: {', '.join(names)}")
         for name, why in self.skipped.items():
-            lines.append(f"skipped {name}: {why}")
+            lines.append(f"skipped {why}" if why.startswith(name) else f"skipped {name}: {why}")
         if not self.written:
             lines.append("index is up to date; nothing embedded")
         lines.append(f"{self.documents} documents, {self.chunks} chunks, embedded {self.embedded} "
