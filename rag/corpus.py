@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LoadError
-from .ingest.loaders import SourceText, is_supported, load_source
+from .ingest.loaders import is_supported
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,3 @@ def stored_path(path: Path, corpus_dir: Path) -> str:
 def resolve_stored(stored: str, corpus_dir: Path) -> Path:
     path = Path(stored)
     return path if path.is_absolute() else corpus_dir / path
-
-
-def read_text(path: Path) -> SourceText:
-    """The original text of a source, exactly as offsets see it."""
-    return load_source(path)

@@ -22,11 +22,6 @@ class Document:
     page: int | None = None
     segments: tuple[tuple[int, int], ...] = ()
 
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return {"title": self.title, "place": self.place, "year": self.year,
-                "doc_start": self.start, "doc_end": self.end}
-
 
 @dataclass(frozen=True)
 class Chunk:

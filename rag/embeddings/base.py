@@ -42,6 +42,3 @@ class Embedder(ABC):
             if on_batch:
                 on_batch(len(batch))
         return vectors
-
-    def describe(self) -> dict:
-        return {"backend": self.backend, "model": self.model}
