@@ -302,3 +302,44 @@ def test_place_and_year_priors():
     assert years_covered(haizhu) == {2023, 2024}
     assert years_covered(plan) == {2020, 2025, 2035}
     assert years_covered(news) == set()
+
+
+# --- report sections: review of year N-1, then the plan for year N ----------------------------
+
+
+def test_plan_sections_are_found_in_every_work_report():
+    from rag.ingest.documents import split_documents
+    from rag.ingest.loaders import load_source
+    from rag.retrieval.periods import plan_section_start
+
+    found = {}
+    for path in sorted(CORPUS.iterdir()):
+        source = load_source(path)
+        for document in split_documents(source):
+            start = plan_section_start(source.text, document.start, document.end, document.year)
+            found[document.title] = None if start is None else source.text[start:start + 12]
+    assert found["海珠区2024年政府工作报告"].startswith("2024年工作安排")
+    assert found["海珠区2020年政府工作报告"].startswith("2020年发展主要目标")
+    assert found["2019年花都区梯面镇政府工作报告"].startswith("2019年工作部署")
+    assert found["2021年天河区政府工作报告"].startswith("“十四五”时期的奋斗目标")
+    reports = [title for title in found if "工作报告" in title]
+    assert len(reports) == 12 and all(found[title] for title in reports)
+
+
+def test_section_years_split_a_report_into_review_and_plan():
+    from rag.retrieval.fusion import section_years
+
+    def chunk(start: int, title: str = "海珠区2024年政府工作报告") -> Chunk:
+        return Chunk("003.txt", start, start + 10, "x" * 10, title, "海珠区", 2024)
+
+    assert section_years(chunk(100), plan_start=5000) == {2023}
+    assert section_years(chunk(6000), plan_start=5000) == {2024}
+    assert section_years(chunk(100), plan_start=None) == {2023, 2024}
+    assert section_years(chunk(100, "增城: 新闻"), plan_start=50) == set()  # not a work report
+
+
+def test_a_2023_question_prefers_the_review_part_of_the_2024_report(real_index):
+    retriever = rag.api.default_retriever()
+    passages = retriever.retrieve("海珠区2023年一般公共预算收入是多少?", k=3)
+    assert passages[0].metadata["years"] == [2023]
+    assert "59.97" in " ".join(p.text for p in passages)

@@ -119,7 +119,7 @@ class SentenceScorer:
         if analysis.years:
             mentioned = {int(y) for y in YEAR_MENTION.findall(text)}
             report = _Report(passage.title, passage.metadata.get("place"), passage.metadata.get("year"))
-            covered = years_covered(report)
+            covered = set(passage.metadata.get("years") or years_covered(report))
             if mentioned and not mentioned & set(analysis.years):
                 score *= config.wrong_year
             elif not mentioned and covered and not covered & set(analysis.years):

@@ -24,6 +24,14 @@ def reciprocal_rank_fusion(score_lists: list[np.ndarray], weights: list[float], 
     return fused
 
 
+def section_years(chunk: Chunk, plan_start: int | None) -> set[int]:
+    """Years a chunk is about: a work report's review part is about N-1, its planning part about N."""
+    covered = years_covered(chunk)
+    if plan_start is None or covered != {chunk.year - 1, chunk.year}:
+        return covered  # not a work report, or no turning point found
+    return {chunk.year - 1} if chunk.start < plan_start else {chunk.year}
+
+
 def years_covered(chunk: Chunk, wide: bool = False) -> set[int]:
     """Years a report is about: a year-N work report reviews N-1 and plans N (`wide`: it may also
     look back over and ahead through a five-year plan); a plan spans its period."""
@@ -51,27 +59,30 @@ def place_match(chunk: Chunk, places: list[str]) -> float:
     return best
 
 
-def metadata_prior(chunks: list[Chunk], analysis: QueryAnalysis, place_miss: float,
-                   year_miss: float) -> np.ndarray:
-    """A multiplier per chunk: 1 for matching place and year, lower for mismatches."""
+def metadata_prior(chunks: list[Chunk], analysis: QueryAnalysis, place_miss: float, year_miss: float,
+                   chunk_years: list[set[int]] | None = None) -> np.ndarray:
+    """A multiplier per chunk: 1 for matching place and year, lower for mismatches.
+
+    `chunk_years` (from the report sections, see periods.py) refines the years a chunk is about.
+    """
     prior = np.ones(len(chunks), dtype="float32")
     asked_years = set(analysis.years)
     for span in analysis.periods:
         asked_years |= set(span)
-    doc_cache: dict[tuple[str, int], float] = {}
+    place_cache: dict[tuple[str, int], float] = {}
     for i, chunk in enumerate(chunks):
         key = (chunk.source, chunk.doc_start)
-        if key not in doc_cache:
+        if key not in place_cache:
             factor = 1.0
             if analysis.places:
-                match = place_match(chunk, analysis.places)
-                factor *= place_miss + (1 - place_miss) * match
-            if asked_years:
-                covered = years_covered(chunk)
-                if covered and not (covered & asked_years):
-                    factor *= year_miss
+                factor *= place_miss + (1 - place_miss) * place_match(chunk, analysis.places)
             if analysis.report_years and chunk.year not in analysis.report_years:
                 factor *= year_miss
-            doc_cache[key] = factor
-        prior[i] = doc_cache[key]
+            place_cache[key] = factor
+        factor = place_cache[key]
+        if asked_years:
+            covered = chunk_years[i] if chunk_years is not None else years_covered(chunk)
+            if covered and not (covered & asked_years):
+                factor *= year_miss
+        prior[i] = factor
     return prior

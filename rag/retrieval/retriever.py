@@ -9,11 +9,15 @@ import numpy as np
 
 from ..chunking import embedding_text
 from ..config import Settings
+from ..corpus import resolve_stored
 from ..embeddings import create_embedder
+from ..errors import RagError
+from ..ingest.loaders import load_source
 from ..store import VectorStore
 from ..types import Passage
-from .fusion import metadata_prior, reciprocal_rank_fusion
+from .fusion import metadata_prior, reciprocal_rank_fusion, section_years
 from .lexical import BM25, tokenize
+from .periods import plan_section_start
 from .query import QueryAnalysis, analyse, check_question
 
 log = logging.getLogger(__name__)
@@ -42,7 +46,29 @@ class Retriever:
         manifest = store.manifest
         self.embedder = create_embedder(manifest.embedding_backend, manifest.embedding_model)
         self.bm25 = BM25([tokenize(embedding_text(c)) for c in store.chunks])
+        self.chunk_years = self._section_years()
         self._lock = threading.Lock()
+
+    def _section_years(self) -> list[set[int]]:
+        """Per chunk, the years its part of the report is about (review vs planning sections)."""
+        turning: dict[tuple[str, int], int | None] = {}
+        texts: dict[str, str | None] = {}
+        for chunk in self.store.chunks:
+            key = (chunk.source, chunk.doc_start)
+            if key in turning:
+                continue
+            if chunk.source not in texts:
+                texts[chunk.source] = self._source_text(chunk.source)
+            text = texts[chunk.source]
+            turning[key] = plan_section_start(text, chunk.doc_start, chunk.doc_end, chunk.year) if text else None
+        return [section_years(c, turning[(c.source, c.doc_start)]) for c in self.store.chunks]
+
+    def _source_text(self, name: str) -> str | None:
+        entry = self.store.manifest.files.get(name)
+        try:
+            return load_source(resolve_stored(entry.path, self.settings.corpus_dir)).text
+        except (AttributeError, RagError):
+            return None  # the file is gone: fall back to report-level years
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, config: RetrievalConfig | None = None) -> Retriever:
@@ -82,7 +108,7 @@ class Retriever:
         lexical = self.bm25.scores(tokenize(" ".join([text, *analysis.places, *expansions])))
         fused = reciprocal_rank_fusion([dense, lexical], [config.dense_weight, config.lexical_weight],
                                        config.rrf_k)
-        prior = metadata_prior(self.store.chunks, analysis, config.place_miss, config.year_miss)
+        prior = metadata_prior(self.store.chunks, analysis, config.place_miss, config.year_miss, self.chunk_years)
         final = fused * prior
         top = np.argsort(-final, kind="stable")[:100]
         return [(int(i), float(final[i]), {"dense": float(dense[i]), "lexical": float(lexical[i]),
@@ -101,6 +127,6 @@ class Retriever:
                 position, score, signals = candidates[cursors[side]]
                 seen.add(position)
                 passage = Passage.from_chunk(self.store.chunks[position], score)
-                passage.metadata.update(signals)
+                passage.metadata.update(signals, years=sorted(self.chunk_years[position]))
                 passages.append(passage)
         return passages
