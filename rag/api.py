@@ -7,7 +7,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from .config import Settings
-from .errors import LoadError
 from .types import Answer, Passage
 
 _lock = threading.Lock()
@@ -68,12 +67,10 @@ def evaluate(path: str | Path, **options) -> dict:
 
 def read_source(name: str) -> str:
     """The original text of an indexed source file, as citation offsets see it."""
-    store = default_retriever().store
-    entry = store.manifest.files.get(name)
-    if entry is None:
-        raise LoadError(f"{name}: not in the index; run `rag index` after adding it")
-    from .corpus import resolve_stored
-    return _read_cached(str(resolve_stored(entry.path, Settings.from_env().corpus_dir)), entry.sha256)
+    from .corpus import indexed_path
+    files = default_retriever().store.manifest.files
+    path = indexed_path(files, name, Settings.from_env().corpus_dir)
+    return _read_cached(str(path), files[name].sha256)
 
 
 @lru_cache(maxsize=64)

@@ -54,6 +54,14 @@ def stored_path(path: Path, corpus_dir: Path) -> str:
         return str(path.resolve())
 
 
+def indexed_path(files: dict, name: str, corpus_dir: Path) -> Path:
+    """Where the manifest entry `files[name]` lives on disk; LoadError if the index lacks it."""
+    entry = files.get(name)
+    if entry is None:
+        raise LoadError(f"{name}: not in the index; run `rag index` after adding it")
+    return resolve_stored(entry.path, corpus_dir)
+
+
 def resolve_stored(stored: str, corpus_dir: Path) -> Path:
     path = Path(stored)
     return path if path.is_absolute() else corpus_dir / path

@@ -14,10 +14,7 @@ log = logging.getLogger(__name__)
 
 def corpus_changed(store: VectorStore, settings: Settings) -> bool:
     """True when the files on disk differ from what the manifest recorded (indexed or skipped)."""
-    sources = plan_sources(settings, None, store)
-    recorded = {name: entry.sha256 for name, entry in store.manifest.files.items()}
-    recorded.update(store.manifest.skipped)
-    return {s.name: s.sha256 for s in sources} != recorded
+    return {s.name: s.sha256 for s in plan_sources(settings, None, store)} != store.manifest.recorded_hashes()
 
 
 def ensure_index(settings: Settings) -> VectorStore:

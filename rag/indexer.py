@@ -118,8 +118,7 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
         keep = {s.name for s in sources if s.name in old_files and old_files[s.name].sha256 == s.sha256}
         still_bad = {s.name: s.sha256 for s in sources if old_skipped.get(s.name) == s.sha256}
         report.removed = sorted(set(old_files) - {s.name for s in sources})
-        if previous is not None and not report.removed and len(keep) + len(still_bad) == len(sources) \
-                and set(old_skipped) == set(still_bad):
+        if previous is not None and {s.name: s.sha256 for s in sources} == previous.manifest.recorded_hashes():
             # Nothing to write, but a save killed earlier may have left another generation's files.
             remove_stale_generations(settings.index_dir, previous.manifest.generation)
             report.documents = sum(e.documents for e in old_files.values())

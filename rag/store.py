@@ -61,6 +61,10 @@ class Manifest:
         data["files"] = {name: FileEntry(**entry) for name, entry in data["files"].items()}
         return cls(**data)
 
+    def recorded_hashes(self) -> dict[str, str]:
+        """sha256 of every file the manifest knows, indexed or skipped as unreadable."""
+        return {**{name: entry.sha256 for name, entry in self.files.items()}, **self.skipped}
+
     def mismatch(self, backend: str, model: str, chunker: dict) -> str | None:
         """Why this index cannot be reused with these settings, or None."""
         if (self.embedding_backend, self.embedding_model) != (backend, model):

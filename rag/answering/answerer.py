@@ -67,21 +67,21 @@ class Answerer:
                             "answered extractively instead")
             mode = "extractive"
         standalone = self._standalone(question, history, mode, warnings)
+        rewritten = standalone if standalone != question else None
         analysis = analyse(standalone)
         english = analyse(question).english
         why_not = out_of_scope(analysis, self.retriever.store.chunks, english)
         if why_not:
             text = f"{self.prompts.refusal(english)}{' ' if english else ''}{why_not}"
             yield text
-            yield Answer(question, text, refused=True, mode=mode, warnings=warnings,
-                         rewritten_question=standalone if standalone != question else None)
+            yield Answer(question, text, refused=True, mode=mode, warnings=warnings, rewritten_question=rewritten)
             return
         passages = self.retriever.retrieve(standalone, k=k)
         warnings += injection_warnings(passages)
         if mode == "llm":
             streamed = False
             try:
-                for piece in self._generate(question, standalone, passages, english, warnings):
+                for piece in self._generate(question, standalone, rewritten, passages, english, warnings):
                     streamed = streamed or isinstance(piece, str)
                     yield piece
                 return
@@ -90,7 +90,7 @@ class Answerer:
                 log.warning(warnings[-1])
                 if streamed:  # the user saw part of an answer: say why another one follows
                     yield FALLBACK_NOTICE[english]
-        yield from self._extract(question, standalone, analysis, passages, english, warnings)
+        yield from self._extract(question, rewritten, analysis, passages, english, warnings)
 
     def _standalone(self, question: str, history: list | None, mode: str, warnings: list[str]) -> str:
         turns = normalise_history(history)
@@ -107,8 +107,8 @@ class Answerer:
                 warnings.append(f"could not rewrite the follow-up with the LLM ({exc})")
         return rewrite_follow_up(question, turns)
 
-    def _generate(self, question: str, standalone: str, passages: list[Passage], english: bool,
-                  warnings: list[str]) -> Iterator[str | Answer]:
+    def _generate(self, question: str, standalone: str, rewritten: str | None, passages: list[Passage],
+                  english: bool, warnings: list[str]) -> Iterator[str | Answer]:
         refusal = self.prompts.refusal(english)
         messages = [
             {"role": "system", "content": self.prompts.render("system", refusal=refusal)},
@@ -130,11 +130,10 @@ class Answerer:
                 warnings.append("the model's answer cites no passage; treat it with care")
         yield Answer(question, text, citations, refused=refused, mode="llm", warnings=warnings,
                      model=self.chat.model, passages=passages,
-                     rewritten_question=standalone if standalone != question else None)
+                     rewritten_question=rewritten)
 
-    def _extract(self, question: str, standalone: str, analysis, passages: list[Passage], english: bool,
+    def _extract(self, question: str, rewritten: str | None, analysis, passages: list[Passage], english: bool,
                  warnings: list[str]) -> Iterator[str | Answer]:
-        rewritten = standalone if standalone != question else None
         chosen = select_sentences(analysis, passages, self.scorer)
         if not chosen:
             text = f"{self.prompts.refusal(english)}\n\n{NO_LLM_NOTE[english]}"

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..chunking import embedding_text
 from ..config import Settings
-from ..corpus import resolve_stored
+from ..corpus import indexed_path
 from ..embeddings import create_embedder
 from ..errors import RagError
 from ..ingest.loaders import load_source
@@ -64,10 +64,9 @@ class Retriever:
         return [section_years(c, turning[(c.source, c.doc_start)]) for c in self.store.chunks]
 
     def _source_text(self, name: str) -> str | None:
-        entry = self.store.manifest.files.get(name)
         try:
-            return load_source(resolve_stored(entry.path, self.settings.corpus_dir)).text
-        except (AttributeError, RagError):
+            return load_source(indexed_path(self.store.manifest.files, name, self.settings.corpus_dir)).text
+        except RagError:
             return None  # the file is gone: fall back to report-level years
 
     @classmethod
