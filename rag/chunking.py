@@ -5,8 +5,8 @@ from functools import lru_cache
 
 from .config import ChunkerSettings
 from .ingest.documents import trim_span
-from .ingest.places import to_simplified
-from .types import Chunk, Document
+from .textnorm import to_simplified
+from .types import Chunk, Document, ReportFacts
 
 # Paragraphs, lines, then Chinese sentence ends, then clause marks, then anything.
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "!", "?", ";", "，", ",", " ", ""]
@@ -37,10 +37,19 @@ def chunk_document(text: str, document: Document, settings: ChunkerSettings) -> 
             if end - start < MIN_CHUNK_CHARS and chunks:
                 continue
             chunks.append(Chunk(source=document.source, start=seg_start + start, end=seg_start + end,
-                                text=segment[start:end], title=document.title, place=document.place,
-                                year=document.year, page=document.page,
-                                doc_start=document.start, doc_end=document.end))
+                                text=segment[start:end], facts=document.facts, page=document.page,
+                                years=section_years(document.facts, seg_start + start)))
     return chunks
+
+
+def section_years(facts: ReportFacts, offset: int) -> tuple[int, ...]:
+    """Years the text at `offset` is about: a work report's review part is about N-1 (and, when it
+    looks back, the years before), its planning part about N; other reports keep their own years."""
+    if facts.kind != "work_report" or facts.plan_start is None or facts.year is None:
+        return facts.years
+    if offset >= facts.plan_start:
+        return (facts.year,)
+    return tuple(y for y in facts.years if y < facts.year)
 
 
 def embedding_text(chunk: Chunk) -> str:

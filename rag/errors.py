@@ -17,6 +17,10 @@ class IndexCorruptError(RagError):
     """The index on disk cannot be read or was built by something else."""
 
 
+class IndexOutdatedError(IndexCorruptError):
+    """The index was written by an older version of rag; `rag index` rebuilds it."""
+
+
 class EmbeddingBackendError(RagError):
     """An embedding backend cannot be loaded."""
 

@@ -5,7 +5,7 @@ import logging
 
 from .config import Settings
 from .embeddings import resolve_backend
-from .errors import IndexCorruptError, IndexMissingError
+from .errors import IndexCorruptError, IndexMissingError, IndexOutdatedError
 from .indexer import build_index, plan_sources, tqdm_progress
 from .store import VectorStore
 
@@ -21,8 +21,8 @@ def ensure_index(settings: Settings) -> VectorStore:
     """The current index, checked against the corpus hashes and the embedding settings."""
     try:
         store = VectorStore.load(settings.index_dir)
-    except IndexMissingError:
-        log.warning("no index in %s yet: building it from %s", settings.index_dir, settings.corpus_dir)
+    except (IndexMissingError, IndexOutdatedError) as exc:
+        log.warning("%s: building the index from %s", exc, settings.corpus_dir)
         _update(settings)
         return VectorStore.load(settings.index_dir)
     backend = resolve_backend(settings.embedding_backend, settings.embedding_model)

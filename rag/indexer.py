@@ -17,7 +17,7 @@ from .chunking import chunk_document, embedding_text
 from .config import Settings
 from .corpus import SourceFile, resolve_stored, scan, stored_path
 from .embeddings import create_embedder, resolve_backend
-from .errors import IndexMissingError, LoadError
+from .errors import IndexMissingError, IndexOutdatedError, LoadError
 from .ingest.documents import split_documents
 from .ingest.loaders import load_source
 from .store import FileEntry, Manifest, VectorStore, remove_stale_generations
@@ -41,6 +41,7 @@ class IndexReport:
     skipped: dict[str, str] = field(default_factory=dict)
     rebuilt_because: str | None = None
     written: bool = False
+    unread_facts: dict[str, str] = field(default_factory=dict)  # "file: title" -> why place/year are unknown
 
     @property
     def chunks_per_second(self) -> float:
@@ -53,6 +54,8 @@ class IndexReport:
         for label, names in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             if names:
                 lines.append(f"{label}: {', '.join(names)}")
+        for report, why in self.unread_facts.items():
+            lines.append(f"indexed with facts unknown: {report}: {why}")
         for name, why in self.skipped.items():
             lines.append(f"skipped {why}" if why.startswith(name) else f"skipped {name}: {why}")
         if not self.written:
@@ -78,12 +81,23 @@ def _text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def unread_facts(chunks: list[Chunk]) -> dict[str, str]:
+    """Reports whose place or year could not be read, with the reason (they are indexed all the same)."""
+    found: dict[str, str] = {}
+    for chunk in chunks:
+        if chunk.facts.notes:
+            found.setdefault(f"{chunk.source}: {chunk.facts.title}", "; ".join(chunk.facts.notes))
+    return found
+
+
 def load_existing(settings: Settings, backend: str) -> tuple[VectorStore | None, str | None]:
     """The reusable current index, or None and why it cannot be reused; a corrupt index raises."""
     try:
         store = VectorStore.load(settings.index_dir)
     except IndexMissingError:
         return None, None
+    except IndexOutdatedError as exc:
+        return None, str(exc).split(";")[0]
     why = store.manifest.mismatch(backend, settings.embedding_model, settings.chunker.as_dict())
     return (None, why) if why else (store, None)
 
@@ -123,6 +137,7 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
             remove_stale_generations(settings.index_dir, previous.manifest.generation)
             report.documents = sum(e.documents for e in old_files.values())
             report.chunks = len(previous.chunks)
+            report.unread_facts = unread_facts(previous.chunks)
             report.seconds = time.perf_counter() - started
             return report
 
@@ -193,6 +208,7 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
         store = VectorStore.create(manifest, [all_chunks[i] for i in order], all_vectors[order])
         store.save(settings.index_dir)
         report.written = True
+        report.unread_facts = unread_facts(store.chunks)
         report.documents = sum(e.documents for e in files.values())
         report.chunks = len(store.chunks)
         report.seconds = time.perf_counter() - started

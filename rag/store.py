@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexMissingError
+from .errors import IndexCorruptError, IndexMissingError, IndexOutdatedError
 from .types import Chunk
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunks carry the report's facts (place path, kind, years)
 REBUILD_HINT = "run `rag index --rebuild` to build a fresh index"
 
 
@@ -138,6 +138,13 @@ class VectorStore:
         manifest_path = directory / MANIFEST
         if not manifest_path.exists():
             raise IndexMissingError(f"no index in {directory}: run `rag index` to build one")
+        try:
+            version = json.loads(manifest_path.read_text(encoding="utf-8")).get("format_version")
+        except (OSError, ValueError, AttributeError):
+            version = FORMAT_VERSION  # unreadable: reported as corrupt below
+        if isinstance(version, int) and version < FORMAT_VERSION:
+            raise IndexOutdatedError(f"index in {directory} has format {version}, this rag writes {FORMAT_VERSION}; "
+                                     "run `rag index` to rebuild it")
         try:
             manifest = Manifest.from_json(manifest_path.read_text(encoding="utf-8"))
             generation = manifest.generation

@@ -1,48 +1,100 @@
-"""Typed records that cross module boundaries: Document, Chunk, Passage, Citation, Answer."""
+"""Typed records that cross module boundaries: ReportFacts, Document, Chunk, Passage, Citation, Answer."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+KINDS = ("work_report", "five_year_plan", "plan_execution", "statistics", "news", "other")
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What a report is, read once from its own text at ingest and stored in the index.
+
+    `place` is the issuing government's full path ("广东省/深圳市/龙岗区"), `level` its rank
+    (province, city, county, town), `years` the years the report is about, `plan_start` the file
+    offset where a work report turns from reviewing last year to planning this one, and
+    `notes` say why a fact could not be read.
+    """
+
+    title: str
+    place: str | None = None
+    level: str | None = None
+    year: int | None = None
+    kind: str = "other"
+    years: tuple[int, ...] = ()
+    plan_start: int | None = None
+    doc_start: int = 0
+    doc_end: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def place_name(self) -> str | None:
+        """The place's own name, without its parents: "龙岗区"."""
+        return self.place.rsplit("/", 1)[-1] if self.place else None
+
+    @property
+    def who(self) -> str:
+        """How an answer names whose figure a sentence is: "深圳市龙岗区2024年政府工作报告"."""
+        return self.title
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReportFacts:
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in data.items() if k in known}
+        for key in ("years", "notes"):
+            data[key] = tuple(data.get(key) or ())
+        return cls(**data)
 
 
 @dataclass(frozen=True)
 class Document:
-    """One report inside a source file: its span and what we know about it.
+    """One report inside a source file: its span and its facts.
 
     `segments` are the (start, end) character ranges of the file that hold indexable
     text (web boilerplate such as breadcrumbs and share lines is left out).
     """
 
     source: str
-    title: str
+    facts: ReportFacts
     start: int
     end: int
-    place: str | None = None
-    year: int | None = None
     page: int | None = None
     segments: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.facts.title
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """A piece of a document; `file_text[start:end] == text` exactly."""
+    """A piece of a document; `file_text[start:end] == text` exactly.
+
+    `years` are the years this part of the report is about (a work report's review part is
+    about last year, its planning part about this year); empty when unknown.
+    """
 
     source: str
     start: int
     end: int
     text: str
-    title: str
-    place: str | None = None
-    year: int | None = None
+    facts: ReportFacts
     page: int | None = None
-    doc_start: int = 0
-    doc_end: int = 0
+    years: tuple[int, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.facts.title
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        data = dict(data)
+        data["facts"] = ReportFacts.from_dict(data["facts"])
+        data["years"] = tuple(data.get("years") or ())
         return cls(**data)
 
 
@@ -57,14 +109,15 @@ class Passage:
     end: int
     page: int | None = None
     score: float = 0.0
-    metadata: dict[str, Any] = field(default_factory=dict)
+    facts: ReportFacts | None = None
+    years: tuple[int, ...] = ()
+    signals: dict[str, float] = field(default_factory=dict)  # retrieval scores, for inspection only
 
     @classmethod
     def from_chunk(cls, chunk: Chunk, score: float = 0.0) -> Passage:
         return cls(source=chunk.source, title=chunk.title, text=chunk.text,
                    start=chunk.start, end=chunk.end, page=chunk.page, score=score,
-                   metadata={"place": chunk.place, "year": chunk.year,
-                             "doc_start": chunk.doc_start, "doc_end": chunk.doc_end})
+                   facts=chunk.facts, years=chunk.years)
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -82,13 +135,13 @@ class Citation:
     start: int
     end: int
     page: int | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
+    facts: ReportFacts | None = None
 
     @classmethod
     def from_passage(cls, marker: int, passage: Passage) -> Citation:
         return cls(marker=marker, source=passage.source, title=passage.title,
                    text=passage.text, start=passage.start, end=passage.end,
-                   page=passage.page, metadata=dict(passage.metadata))
+                   page=passage.page, facts=passage.facts)
 
 
 @dataclass

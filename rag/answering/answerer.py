@@ -9,10 +9,20 @@ from ..errors import ConfigError, LLMError
 from ..retrieval.query import analyse, check_question
 from ..types import Answer, Citation, Passage
 from .citations import check_citations
-from .extractive import INJECTION, ExtractiveConfig, SentenceScorer, select_sentences
+from .direct import direct_value, whose
+from .extractive import (
+    ASKED_UNIT,
+    INJECTION,
+    QUANTITY,
+    ExtractiveConfig,
+    SentenceScorer,
+    asked_head,
+    on_side,
+    select_sentences,
+)
 from .followup import is_follow_up, normalise_history, rewrite_follow_up
 from .prompts import load_prompts
-from .scope import out_of_scope
+from .scope import ambiguity_note, out_of_scope
 
 log = logging.getLogger(__name__)
 MODES = ("auto", "llm", "extractive")
@@ -22,6 +32,7 @@ FALLBACK_NOTICE = {False: "\n\n（大语言模型连接中断，以下改为报�
                    True: "\n\n(The LLM stream failed; an extractive answer follows.)\n\n"}
 UNVERIFIED = {False: "（未核实）", True: " (unverified)"}
 QUOTE_INTRO = {False: "根据报告原文：", True: "From the reports (verbatim excerpts):"}
+DIRECT_INTRO = {False: "答：", True: "Answer: "}
 
 
 class Answerer:
@@ -33,7 +44,7 @@ class Answerer:
         self.settings = settings or Settings.from_env()
         self._chat = chat
         self.prompts = load_prompts()
-        self.scorer = SentenceScorer(retriever.bm25.idf, extractive or ExtractiveConfig(), retriever.embedder)
+        self.scorer = SentenceScorer(retriever.term_weights(), extractive or ExtractiveConfig(), retriever.embedder)
 
     @property
     def chat(self):
@@ -68,9 +79,9 @@ class Answerer:
             mode = "extractive"
         standalone = self._standalone(question, history, mode, warnings)
         rewritten = standalone if standalone != question else None
-        analysis = analyse(standalone)
+        analysis = self.retriever.analyse(standalone)
         english = analyse(question).english
-        why_not = out_of_scope(analysis, self.retriever.store.chunks, english)
+        why_not = out_of_scope(analysis, self.retriever.corpus, english)
         if why_not:
             text = f"{self.prompts.refusal(english)}{' ' if english else ''}{why_not}"
             yield text
@@ -78,6 +89,9 @@ class Answerer:
             return
         passages = self.retriever.retrieve(standalone, k=k)
         warnings += injection_warnings(passages)
+        note = ambiguity_note(analysis, english)
+        if note:
+            warnings.append(note)
         if mode == "llm":
             streamed = False
             try:
@@ -141,14 +155,46 @@ class Answerer:
             yield Answer(question, text, refused=True, mode="extractive", warnings=warnings,
                          passages=passages, rewritten_question=rewritten)
             return
-        order = list(dict.fromkeys(s.passage for s in chosen))  # markers numbered by first use
-        lines = [QUOTE_INTRO[english]]
-        lines += [f"「{s.text}」[{order.index(s.passage) + 1}]" for s in chosen]
+        citations: list[Citation] = []
+        for sentence in chosen:  # one citation per quoted sentence, pointing at exactly that sentence
+            passage = passages[sentence.passage]
+            citations.append(Citation(marker=len(citations) + 1, source=passage.source, title=passage.title,
+                                      text=sentence.text, start=sentence.start, end=sentence.end,
+                                      page=passage.page, facts=passage.facts))
+        lines = self._direct_lines(analysis, chosen, passages, english)
+        note = ambiguity_note(analysis, english)
+        if note:
+            lines.insert(0, note)
+        lines.append(QUOTE_INTRO[english])
+        lines += [f"《{passages[s.passage].title}》「{s.text}」[{n}]" for n, s in enumerate(chosen, start=1)]
         text = "\n".join(lines) + f"\n\n{NO_LLM_NOTE[english]}"
         yield from text.splitlines(keepends=True)
-        citations = [Citation.from_passage(n, passages[i]) for n, i in enumerate(order, start=1)]
         yield Answer(question, text, citations, refused=False, mode="extractive", warnings=warnings,
                      passages=passages, rewritten_question=rewritten)
+
+    def _direct_lines(self, analysis, chosen, passages: list[Passage], english: bool) -> list[str]:
+        """"答：海珠区2023年为2720.16亿元[1]" per side, when the question asks for a figure and one is clear."""
+        if not QUANTITY.search(analysis.text):
+            return []
+        unit = ASKED_UNIT.search(analysis.simplified)
+        weights = self.scorer.query_weights(analysis)
+        head = asked_head(analysis)
+        words = ([head] if head else []) + sorted(weights, key=lambda t: -weights[t])
+        lines = []
+        sides = analysis.sides() if analysis.is_comparison else [analysis]
+        for side in sides:
+            ranked = sorted(enumerate(chosen, start=1), key=lambda item: -item[1].score)
+            for number, sentence in ranked:
+                passage = passages[sentence.passage]
+                if len(sides) > 1 and not on_side(passage, side):
+                    continue
+                value = direct_value(sentence.text, side, unit.group(1) if unit else None, words)
+                if value:
+                    who = whose(passage, side, english)
+                    lines.append(f"{DIRECT_INTRO[english]}{who}: {value} [{number}]" if english
+                                 else f"{DIRECT_INTRO[english]}{who}为{value}[{number}]。")
+                    break
+        return lines
 
 
 def injection_warnings(passages: list[Passage]) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..ingest.places import to_simplified
+from ..textnorm import to_simplified
 from ..types import Citation, Passage
 
 MARKER = re.compile(r"\s?(?:\[\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*\]|【(\d{1,3})】)")

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..ingest.places import to_simplified
-from ..retrieval.fusion import place_match, years_covered
+from ..places.gazetteer import short_name
+from ..retrieval.fusion import place_match
 from ..retrieval.glossary import CHINESE_SYNONYMS, ENGLISH_TERMS
 from ..retrieval.lexical import tokenize
 from ..retrieval.query import QueryAnalysis
+from ..textnorm import to_simplified
 from ..types import Passage
 
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
@@ -85,7 +86,8 @@ class SentenceScorer:
     def query_weights(self, analysis: QueryAnalysis) -> dict[str, float]:
         tokens = tokenize(" ".join([analysis.simplified, *analysis.expansions]))
         # Places and years were matched at the report level; sentences rarely repeat them.
-        names = {str(y) for y in analysis.years} | {p[:-1] for p in analysis.places} | set(analysis.places)
+        words = [*analysis.place_words, *(p.name for p in analysis.places)]
+        names = {str(y) for y in analysis.years} | {short_name(w) for w in words} | set(words)
         weights = {}
         for token in tokens:
             if token in names or any(token in n for n in names if len(token) >= 2):
@@ -118,8 +120,7 @@ class SentenceScorer:
             score *= config.wrong_unit
         if analysis.years:
             mentioned = {int(y) for y in YEAR_MENTION.findall(text)}
-            report = _Report(passage.title, passage.metadata.get("place"), passage.metadata.get("year"))
-            covered = set(passage.metadata.get("years") or years_covered(report))
+            covered = set(passage.years)
             if mentioned and not mentioned & set(analysis.years):
                 score *= config.wrong_year
             elif not mentioned and covered and not covered & set(analysis.years):
@@ -152,8 +153,8 @@ def asked_head(analysis: QueryAnalysis) -> str | None:
 def _phrase_cover(analysis: QueryAnalysis, text: str) -> float:
     """Share of the question's content bigrams (places, years, question words removed) in `text`."""
     content = analysis.simplified
-    for place in analysis.places:
-        content = content.replace(place, " ").replace(place[:-1], " ")
+    for word in analysis.place_words:
+        content = content.replace(word, " ").replace(short_name(word), " ")
     pieces = [p for p in QUESTION_WORDS.split(content) if len(p) >= 2]
     bigrams = {p[i:i + 2] for p in pieces for i in range(len(p) - 1)}
     if not bigrams:
@@ -167,7 +168,8 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
     config = scorer.config
     weights = scorer.query_weights(analysis)
     unit = ASKED_UNIT.search(analysis.simplified)
-    candidates = [s for s in passage_sentences(passages) if not INJECTION.search(s.text)]
+    candidates = [s for s in passage_sentences(passages) if not INJECTION.search(s.text)
+                  and about_asked(s, passages[s.passage], analysis)]
     for sentence in candidates:
         sentence.score = scorer.score(sentence, passages[sentence.passage], weights, analysis,
                                       unit.group(1) if unit else None)
@@ -179,7 +181,7 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
     chosen: list[Sentence] = []
     for side in analysis.sides() if analysis.is_comparison else [analysis]:
         for sentence in candidates:
-            if _on_side(passages[sentence.passage], side) and sentence not in chosen:
+            if on_side(passages[sentence.passage], side) and sentence not in chosen:
                 if sentence.score >= config.min_score * 0.8:
                     chosen.append(sentence)
                 break
@@ -220,17 +222,32 @@ def _extend_heading(sentence: Sentence, passage: Passage, short: int) -> Sentenc
     return Sentence(sentence.passage, text, sentence.start, passage.start + local_end, sentence.score)
 
 
-def _on_side(passage: Passage, side: QueryAnalysis) -> bool:
+def on_side(passage: Passage, side: QueryAnalysis) -> bool:
     """Does this passage's report belong to this side of a comparison (its place and year)?"""
-    report = _Report(passage.title, passage.metadata.get("place"), passage.metadata.get("year"))
-    if side.places and report.place and place_match(report, side.places) < 0.7:
+    facts = passage.facts
+    if side.places and facts is not None and facts.place and place_match(facts, side.places) < 1.0:
         return False
-    covered = years_covered(report)
-    return not (side.years and covered and not covered & set(side.years))
+    asked = side.asked_years
+    return not (asked and passage.years and not set(passage.years) & asked)
 
 
-@dataclass(frozen=True)
-class _Report:
-    title: str
-    place: str | None
-    year: int | None
+def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -> bool:
+    """May this sentence answer for the asked place and year? Never quote another place's or year's figure.
+
+    A report of the asked place qualifies; a report of a place around it (the city's, for a district)
+    only with a sentence that names the asked place. A part of a report about other years qualifies
+    only with a sentence that names an asked year.
+    """
+    facts = passage.facts
+    if analysis.places and facts is not None:
+        match = place_match(facts, analysis.places)
+        if match < 1.0:
+            names = {n for p in analysis.places for n in (p.name, p.alias) if len(n) >= 2}
+            if match < 0.5 or not any(n in to_simplified(sentence.text) for n in names):
+                return False
+    asked = analysis.asked_years
+    if asked and passage.years and not set(passage.years) & asked:
+        mentioned = {int(y) for y in YEAR_MENTION.findall(sentence.text)}
+        if not mentioned & asked:
+            return False
+    return True

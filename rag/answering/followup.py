@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..places.gazetteer import short_name
 from ..retrieval.lexical import tokenize
 from ..retrieval.query import analyse
 
@@ -45,7 +46,7 @@ def _content(message: dict) -> str:
 def is_follow_up(question: str) -> bool:
     """Short or elliptical questions that lean on the previous one."""
     analysis = analyse(question)
-    names = {str(y) for y in analysis.years} | {p[:-1] for p in analysis.places} | set(analysis.places)
+    names = {str(y) for y in analysis.years} | {short_name(p) for p in analysis.place_words} | set(analysis.place_words)
     content = [t for t in tokenize(analysis.simplified) if t not in FILLER and t not in names
                and not any(t in n or n in t for n in names)]
     return bool(FOLLOW_UP_START.search(question.strip())) or not content
@@ -63,19 +64,19 @@ def rewrite_follow_up(question: str, turns: list[Turn]) -> str:
 def _merge(previous: str, question: str) -> str:
     prev, new = analyse(previous), analyse(question)
     only_constraints = not [t for t in tokenize(new.simplified) if t not in FILLER
-                            and not re.fullmatch(r"\d{4}", t) and not any(t in p for p in new.places)]
+                            and not re.fullmatch(r"\d{4}", t) and not any(t in p for p in new.place_words)]
     if only_constraints:
         text = prev.simplified
         for old, fresh in zip(prev.years, new.years):
             text = text.replace(str(old), str(fresh))
         if new.years and not prev.years:
             text = f"{new.years[0]}年" + text
-        for old, fresh in zip(prev.places, new.places):
-            text = text.replace(old, fresh).replace(old[:-1], fresh[:-1])
-        if new.places and not prev.places:
-            text = new.places[0] + text
+        for old, fresh in zip(prev.place_words, new.place_words):
+            text = text.replace(old, fresh).replace(short_name(old), short_name(fresh))
+        if new.place_words and not prev.place_words:
+            text = new.place_words[0] + text
         return text
-    carried = [p for p in prev.places if p not in new.places and not new.places]
+    carried = [p for p in prev.place_words if p not in new.place_words and not new.place_words]
     carried += [f"{y}年" for y in prev.years if not new.years]
     core = FOLLOW_UP_START.sub("", question.strip()).strip()
     return "".join(carried) + core

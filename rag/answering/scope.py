@@ -1,30 +1,43 @@
-"""Is a question about a place or year the corpus covers at all? Cheap, honest refusals."""
+"""Is a question about a place and year the corpus covers at all? Honest refusals that say what is held."""
 from __future__ import annotations
 
-from ..retrieval.fusion import place_match, years_covered
+from ..retrieval.corpus_places import CorpusPlaces
 from ..retrieval.query import QueryAnalysis
-from ..types import Chunk
 
 
-def out_of_scope(analysis: QueryAnalysis, chunks: list[Chunk], english: bool) -> str | None:
-    """Why no report can answer this (a place or year no indexed document covers), or None."""
-    documents = {(c.source, c.doc_start): c for c in chunks}.values()
+def _label(place) -> str:
+    return place.label
+
+
+def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -> str | None:
+    """Why no indexed report can answer this (a place or year no report covers), or None."""
+    if analysis.missing and not analysis.places:
+        names = "、".join(_label(p) for p in analysis.missing)
+        return (f"No indexed report is about {names}." if english
+                else f"已收录的报告中没有关于{names}的报告。")
     for place in analysis.places:
-        matching = [d for d in documents if place_match(d, [place]) >= 0.7]
-        if not matching and not any(d.place is None for d in documents):
-            return (f"The indexed reports do not cover {place}." if english
-                    else f"已收录的报告中没有关于{place}的内容。")
-        if analysis.report_years and matching and not any(d.year in analysis.report_years for d in matching):
-            held = "、".join(sorted({str(d.year) for d in matching if d.year}))
+        held = corpus.held_years(place)
+        held_text = "、".join(str(y) for y in held) or "?"
+        if analysis.report_years and not set(held) & set(analysis.report_years):
             wanted = "、".join(str(y) for y in analysis.report_years)
-            return (f"The corpus holds no {wanted} report for {place} (it has: {held})." if english
-                    else f"已收录的{place}报告为{held}年，没有{wanted}年的报告。")
-        if analysis.years and matching:
-            asked = set(analysis.years)
-            open_ended = [d for d in matching if not years_covered(d)]
-            if not open_ended and not any(years_covered(d, wide=True) & asked for d in matching):
-                years = "、".join(str(y) for y in analysis.years)
-                held = "、".join(sorted({str(d.year) for d in matching if d.year}))
-                return (f"The reports for {place} cover {held}, not {years}." if english
-                        else f"已收录的{place}报告为{held}年，不涉及{years}年。")
+            return (f"The corpus holds no {wanted} report for {_label(place)} (it has: {held_text})." if english
+                    else f"已收录的{_label(place)}报告为{held_text}年，没有{wanted}年的报告。")
+        asked = analysis.asked_years
+        if asked and corpus.covers(place, asked) is False:
+            years = "、".join(str(y) for y in analysis.years) or "、".join(
+                f"{span.start}–{span.stop - 1}" for span in analysis.periods)
+            return (f"The reports for {_label(place)} are from {held_text} and do not cover {years}." if english
+                    else f"已收录的{_label(place)}报告为{held_text}年，不涉及{years}年。")
     return None
+
+
+def ambiguity_note(analysis: QueryAnalysis, english: bool) -> str | None:
+    """Say so when a name fits several places of the corpus (each is then answered on its own)."""
+    if not analysis.ambiguous:
+        return None
+    parts = []
+    for word, places in analysis.ambiguous:
+        labels = "、".join(p.label for p in places)
+        parts.append(f"“{word}” may mean {labels}; each is answered separately." if english
+                     else f"“{word}”对应已收录的多个地方（{labels}），以下分别作答。")
+    return " ".join(parts)

@@ -1,35 +1,54 @@
-"""Split a file's text into documents (reports) with metadata and indexable segments."""
+"""Split a file's text into documents (reports) with their facts and indexable segments."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from functools import lru_cache
+from importlib import resources
 
+from ..textnorm import to_simplified
 from ..types import Document
+from .facts import read_facts
 from .loaders import SourceText
-from .places import find_place, to_simplified
 
-# A multi-report file: each report starts with a line like 【广州招商】2019年…政府工作报告
-REPORT_TITLE = re.compile(r"^【[^】\n]{1,20}】[^\n]{0,60}(政府工作报告|工作报告|规划|纲要)[^\n]{0,10}$", re.M)
-TITLE_WORDS = re.compile(r"报告|报吿|规划|規劃|纲要|綱要|计划|計劃")
-BOILERPLATE_LINE = re.compile(
-    r"^\s*(?:您当前所在的位置.*|当前位置.*|首页\s*>.*|分享到[:：]?.*|浏览量[:：]?.*|发布日期[:：].*|"
-    r"微信|新浪微博|微博|QQ空间|QQ好友|豆瓣|Facebook|Twitter|打印|关闭|【打印】|【关闭】|"
-    r"-+|\d{4}-\d{2}-\d{2}|字号[:：].*)\s*$"
-)
-YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})年")
-SPEECH_DATE = re.compile(r"((?:19|20)\d{2})年\d{1,2}月\d{1,2}日")
-PUBLISH_DATE = re.compile(r"发布日期[:：]\s*((?:19|20)\d{2})-")
+TITLE_WORDS = re.compile(r"报告|报吿|规划|纲要|计划|统计公报")
+# A line that can title a report: short, names a report kind, is not a sentence or a quotation.
+REPORT_TITLE = re.compile(r"^[ \t]*(?:【[^】\n]{1,20}】)?[^\n。；;，,：:《》]{0,50}"
+                          r"(?:政府工作报告|工作报告|规划纲要|五年规划|统计公报|计划执行情况[^\n。]{0,30}报告)"
+                          r"[^\n。；;，,]{0,12}[ \t]*$", re.M)
+# What follows a report's title within a few lines: the speech line or the opening address.
+REPORT_HEADER = re.compile(r"人民代表大会|各位代表|工作回顾|过去一年|过去五年|(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
+HEADER_WINDOW = 400
+
+
+@lru_cache(maxsize=1)
+def _chrome_line() -> re.Pattern:
+    lines = resources.files("rag.ingest").joinpath("web_chrome.txt").read_text(encoding="utf-8").splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return re.compile(r"^\s*(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\s*$")
+
+
+def is_chrome(line: str) -> bool:
+    """Is this line web-page chrome (breadcrumbs, share buttons, dates, footers)?"""
+    return bool(line.strip()) and bool(_chrome_line().match(line.rstrip("\r\n")))
+
+
+def report_starts(text: str) -> list[int]:
+    """Offsets of the report titles in a file that holds several reports (empty for one report)."""
+    simplified = to_simplified(text)
+    starts = [m.start() + len(m.group()) - len(m.group().lstrip()) for m in REPORT_TITLE.finditer(simplified)
+              if REPORT_HEADER.search(simplified, m.end(), m.end() + HEADER_WINDOW)]
+    return starts if len(starts) >= 2 else []
 
 
 def split_documents(source: SourceText) -> list[Document]:
-    """Documents of a file: one per report title line, else the whole file."""
+    """Documents of a file: one per report title followed by a report header, else the whole file."""
     text = source.text
-    starts = [m.start() for m in REPORT_TITLE.finditer(text)]
+    starts = report_starts(text)
     if not starts:
         spans = [(0, len(text))]
     else:
         spans = [(s, e) for s, e in zip(starts, starts[1:] + [len(text)], strict=True)]
-        if text[: starts[0]].strip() and not _is_boilerplate_only(text[: starts[0]]):
+        if text[: starts[0]].strip() and not _is_chrome_only(text[: starts[0]]):
             spans.insert(0, (0, starts[0]))
     documents = []
     for start, end in spans:
@@ -38,10 +57,12 @@ def split_documents(source: SourceText) -> list[Document]:
         pages = [p for p in pages if p[3]]
         if not pages:
             continue
-        # Title, place and year describe the whole report, so later pages of a PDF keep them.
-        report = _describe(source, start, end, None, tuple(s for p in pages for s in p[3]))
-        for page_start, page_end, page, segments in pages:
-            documents.append(replace(report, start=page_start, end=page_end, page=page, segments=segments))
+        segments = tuple(s for p in pages for s in p[3])
+        title = find_title(text, segments) or source.name
+        facts = read_facts(text, start, end, title)  # the whole report's facts: later PDF pages keep them
+        for page_start, page_end, page, page_segments in pages:
+            documents.append(Document(source=source.name, facts=facts, start=page_start, end=page_end,
+                                      page=page, segments=page_segments))
     return documents
 
 
@@ -55,12 +76,12 @@ def _pages_within(source: SourceText, start: int, end: int):
             yield lo, hi, page
 
 
-def _is_boilerplate_only(text: str) -> bool:
-    return all(not line.strip() or BOILERPLATE_LINE.match(line) for line in text.splitlines())
+def _is_chrome_only(text: str) -> bool:
+    return all(not line.strip() or is_chrome(line) for line in text.splitlines())
 
 
 def indexable_segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Maximal runs of lines in [start, end) that are not web boilerplate, whitespace-trimmed."""
+    """Maximal runs of lines in [start, end) that are not web chrome, whitespace-trimmed."""
     segments: list[tuple[int, int]] = []
     run_start = None
     pos = start
@@ -68,7 +89,7 @@ def indexable_segments(text: str, start: int, end: int) -> list[tuple[int, int]]
         newline = text.find("\n", pos, end)
         line_end = end if newline == -1 else newline + 1
         line = text[pos:line_end]
-        if line.strip() and BOILERPLATE_LINE.match(line.rstrip("\r\n")):
+        if is_chrome(line):
             if run_start is not None:
                 segments.append((run_start, pos))
                 run_start = None
@@ -89,17 +110,6 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _describe(source: SourceText, start: int, end: int, page: int | None,
-              segments: tuple[tuple[int, int], ...]) -> Document:
-    body = source.text[start:end]
-    title = find_title(source.text, segments) or source.name
-    simplified_title = to_simplified(title)
-    head = to_simplified(body[:3000])
-    return Document(source=source.name, title=title, start=start, end=end,
-                    place=find_place(simplified_title) or find_place(head),
-                    year=find_year(simplified_title, body), page=page, segments=segments)
-
-
 def find_title(text: str, segments: tuple[tuple[int, int], ...]) -> str | None:
     """The report's title: a tagged title line, else an early short line naming a report or plan."""
     lines = []
@@ -113,21 +123,7 @@ def find_title(text: str, segments: tuple[tuple[int, int], ...]) -> str | None:
     if first.startswith("【") and "】" in first:
         return first.split("】", 1)[1].strip() or first
     for line in lines[:20]:
-        if len(line) <= 80 and TITLE_WORDS.search(line) and not line.endswith(("。", ":", "：", ",")) \
-                and "《" not in line:
+        if len(line) <= 80 and TITLE_WORDS.search(to_simplified(line)) \
+                and not line.endswith(("。", ":", "：", ",", "，")) and "《" not in line:
             return line.replace(" ", "") if re.fullmatch(r"(\S ){3,}\S", line) else line
     return first[:80]
-
-
-def find_year(title: str, body: str) -> int | None:
-    """Year of the report: from its title, else its speech or publication date."""
-    if not re.search(r"远景|遠景", title):
-        match = YEAR_IN_TITLE.search(title)
-        if match:
-            return int(match.group(1))
-    for pattern in (PUBLISH_DATE, SPEECH_DATE):
-        match = pattern.search(body[:3000])
-        if match:
-            return int(match.group(1))
-    dates = SPEECH_DATE.findall(body)
-    return int(dates[-1]) if dates else None

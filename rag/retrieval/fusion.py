@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..types import Chunk
+from ..places import Place
+from ..types import Chunk, ReportFacts
 from .query import QueryAnalysis
 
 
@@ -24,65 +25,58 @@ def reciprocal_rank_fusion(score_lists: list[np.ndarray], weights: list[float], 
     return fused
 
 
-def section_years(chunk: Chunk, plan_start: int | None) -> set[int]:
-    """Years a chunk is about: a work report's review part is about N-1, its planning part about N."""
-    covered = years_covered(chunk)
-    if plan_start is None or covered != {chunk.year - 1, chunk.year}:
-        return covered  # not a work report, or no turning point found
-    return {chunk.year - 1} if chunk.start < plan_start else {chunk.year}
-
-
-def years_covered(chunk: Chunk, wide: bool = False) -> set[int]:
-    """Years a report is about: a year-N work report reviews N-1 and plans N (`wide`: it may also
-    look back over and ahead through a five-year plan); a plan spans its period."""
-    if chunk.year is None:
-        return set()
-    if any(word in chunk.title for word in ("规划", "規劃", "纲要", "綱要")):
-        period = set(range(chunk.year - 5, chunk.year + 5)) if wide else {chunk.year - 1, chunk.year + 4}
-        return period | {2035}
-    if "报告" not in chunk.title and "報告" not in chunk.title:
-        return set()  # news pages and other texts speak of many years: no year prior
-    return set(range(chunk.year - 5, chunk.year + 6)) if wide else {chunk.year - 1, chunk.year}
-
-
-def place_match(chunk: Chunk, places: list[str]) -> float:
-    """1 when the chunk's report is about an asked place, 0.5 for the city or district around it, else 0."""
-    if not chunk.place:
+def place_match(facts: ReportFacts, places: list[Place]) -> float:
+    """1 when the report is about an asked place; 0.5 for a report of a place around it or of unknown
+    place; 0.2 for a report of a place inside it (a district's figure is not its city's); else 0."""
+    if not places:
+        return 1.0
+    if not facts.place:
         return 0.5
     best = 0.0
     for place in places:
-        core = place[:-1] if place.endswith(("区", "镇", "市")) and len(place) > 2 else place
-        if core in chunk.place:
-            best = max(best, 1.0 if chunk.place.endswith(place) or place.endswith("镇") else 0.7)
-        elif place == "广州市":
+        if facts.place == place.key:
+            return 1.0
+        if place.key.startswith(facts.place + "/"):
             best = max(best, 0.5)
+        elif facts.place.startswith(place.key + "/"):
+            best = max(best, 0.2)
     return best
 
 
-def metadata_prior(chunks: list[Chunk], analysis: QueryAnalysis, place_miss: float, year_miss: float,
-                   chunk_years: list[set[int]] | None = None) -> np.ndarray:
-    """A multiplier per chunk: 1 for matching place and year, lower for mismatches.
+class MetadataPrior:
+    """Per-chunk multipliers for place and year, computed per report and per year with numpy."""
 
-    `chunk_years` (from the report sections, see periods.py) refines the years a chunk is about.
-    """
-    prior = np.ones(len(chunks), dtype="float32")
-    asked_years = set(analysis.years)
-    for span in analysis.periods:
-        asked_years |= set(span)
-    place_cache: dict[tuple[str, int], float] = {}
-    for i, chunk in enumerate(chunks):
-        key = (chunk.source, chunk.doc_start)
-        if key not in place_cache:
-            factor = 1.0
+    def __init__(self, chunks: list[Chunk]):
+        reports = list(dict.fromkeys(c.facts for c in chunks))
+        position = {facts: i for i, facts in enumerate(reports)}
+        self.reports = reports
+        self.report_of = np.array([position[c.facts] for c in chunks], dtype="int64")
+        self.has_years = np.array([bool(c.years) for c in chunks], dtype=bool)
+        self._year_masks: dict[int, np.ndarray] = {}
+        by_year: dict[int, list[int]] = {}
+        for i, chunk in enumerate(chunks):
+            for year in chunk.years:
+                by_year.setdefault(year, []).append(i)
+        for year, rows in by_year.items():
+            mask = np.zeros(len(chunks), dtype=bool)
+            mask[rows] = True
+            self._year_masks[year] = mask
+        self.size = len(chunks)
+
+    def __call__(self, analysis: QueryAnalysis, place_miss: float, year_miss: float) -> np.ndarray:
+        per_report = np.ones(len(self.reports), dtype="float32")
+        for i, facts in enumerate(self.reports):
             if analysis.places:
-                factor *= place_miss + (1 - place_miss) * place_match(chunk, analysis.places)
-            if analysis.report_years and chunk.year not in analysis.report_years:
-                factor *= year_miss
-            place_cache[key] = factor
-        factor = place_cache[key]
-        if asked_years:
-            covered = chunk_years[i] if chunk_years is not None else years_covered(chunk)
-            if covered and not (covered & asked_years):
-                factor *= year_miss
-        prior[i] = factor
-    return prior
+                per_report[i] *= place_miss + (1 - place_miss) * place_match(facts, analysis.places)
+            if analysis.report_years and facts.year not in analysis.report_years:
+                per_report[i] *= year_miss
+        prior = per_report[self.report_of] if self.size else np.ones(0, dtype="float32")
+        asked = analysis.asked_years
+        if asked and self.size:
+            covered = np.zeros(self.size, dtype=bool)
+            for year in asked:
+                mask = self._year_masks.get(year)
+                if mask is not None:
+                    covered |= mask
+            prior = np.where(self.has_years & ~covered, prior * year_miss, prior).astype("float32")
+        return prior

@@ -9,10 +9,10 @@ import logging
 from ..config import Settings
 from ..corpus import scan, stored_path
 from ..embeddings import create_embedder, resolve_backend
-from ..errors import IndexMissingError, LoadError
+from ..errors import IndexMissingError, IndexOutdatedError, LoadError
 from ..ingest.loaders import load_source
 from ..store import FileEntry, Manifest, VectorStore
-from ..types import Chunk, Passage
+from ..types import Chunk, Passage, ReportFacts
 from .query import check_question
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class NaiveRetriever:
                     {n: e.sha256 for n, e in store.manifest.files.items()} == \
                     {f.name: f.sha256 for f in scan([settings.corpus_dir])}:
                 return cls(store, settings)
-        except IndexMissingError:
+        except (IndexMissingError, IndexOutdatedError):
             pass
         log.warning("building the naive baseline index in %s", directory)
         return cls(build_naive(settings, backend, directory), settings)
@@ -62,7 +62,7 @@ def build_naive(settings: Settings, backend: str, directory) -> VectorStore:
         for piece in splitter.split_text(text):
             start = text.find(piece, cursor)
             cursor = start + 1
-            chunks.append(Chunk(source.name, start, start + len(piece), piece, title=source.name))
+            chunks.append(Chunk(source.name, start, start + len(piece), piece, ReportFacts(title=source.name)))
         files[source.name] = FileEntry(stored_path(source.path, settings.corpus_dir), source.sha256,
                                        source.size, 1, sum(c.source == source.name for c in chunks))
     embedder = create_embedder(backend, settings.embedding_model)

@@ -1,64 +1,71 @@
-"""Reading a question: places, years, comparisons, and sub-queries for each side."""
+"""Reading a question: places (resolved against the gazetteer and the corpus), years, comparisons."""
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import QuestionError
-from ..ingest.places import COMMON_WORD_TOWNS, GUANGZHOU_DISTRICTS, GUANGZHOU_TOWNS, to_simplified
+from ..ingest.periods import periods_named
+from ..places import Mention, Place, find_mentions, gazetteer
+from ..textnorm import to_simplified
+from .corpus_places import CorpusPlaces
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 100
 
-ENGLISH_PLACES = {
-    "yuexiu": "越秀区", "haizhu": "海珠区", "liwan": "荔湾区", "tianhe": "天河区", "baiyun": "白云区",
-    "huangpu": "黄埔区", "panyu": "番禺区", "huadu": "花都区", "nansha": "南沙区", "conghua": "从化区",
-    "zengcheng": "增城区", "zhongxin": "中新镇", "xiaolou": "小楼镇", "timian": "梯面镇",
-    "huashan": "花山镇", "guangzhou": "广州市",
-}
-PLAN_PERIODS = {"十三五": range(2016, 2021), "十四五": range(2021, 2026), "十二五": range(2011, 2016),
-                "13th five-year": range(2016, 2021), "14th five-year": range(2021, 2026)}
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_TOWN = re.compile("(" + "|".join(GUANGZHOU_TOWNS) + ")(?:镇|街道|街)?(?![区市县])")
-_DISTRICT = re.compile("(" + "|".join(GUANGZHOU_DISTRICTS) + ")")
 _REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?的?(?:[\u4e00-\u9fff]{0,6}?)(?:政府)?工作报告")
-_CITY = re.compile(r"广州全?市")
+# What may stand between a place and the place that locates it: 深圳龙岗, 南京市的鼓楼区, "Gulou District, Fuzhou".
+_QUALIFIER_GAP = re.compile(r"[\s,，、的()（）]*|\s*(?:of|in|,)\s*|'s\s*|’s\s*", re.I)
 
 
 @dataclass
 class QueryAnalysis:
-    """What a question asks about, as far as metadata goes."""
+    """What a question asks about, as far as metadata goes.
+
+    `places` are the asked places the corpus holds (one per side); `missing` the asked places
+    that exist in China but no indexed report is about; `ambiguous` the names that fit several
+    corpus places (each is then a side of its own); `place_words` the place names as written.
+    """
 
     text: str
     simplified: str
-    places: list[str] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     periods: list[range] = field(default_factory=list)
     english: bool = False
     report_years: list[int] = field(default_factory=list)  # "2021年政府工作报告": the report itself
+    missing: list[Place] = field(default_factory=list)
+    ambiguous: list[tuple[str, list[Place]]] = field(default_factory=list)
+    place_words: list[str] = field(default_factory=list)
 
     @property
     def is_comparison(self) -> bool:
         return len(self.places) > 1 or len(self.years) > 1
 
+    @property
+    def asked_years(self) -> set[int]:
+        years = set(self.years)
+        for span in self.periods:
+            years |= set(span)
+        return years
+
     def sides(self) -> list[QueryAnalysis]:
         """One analysis per compared place (or year), each keeping the other constraints."""
         if len(self.places) > 1:
-            return [QueryAnalysis(self.text, self.simplified, [p], self.years, self.periods, self.english,
-                                  self.report_years) for p in self.places]
+            return [replace(self, places=[p]) for p in self.places]
         if len(self.years) > 1:
-            return [QueryAnalysis(self.text, self.simplified, self.places, [y], self.periods, self.english,
-                                  self.report_years) for y in self.years]
+            return [replace(self, years=[y]) for y in self.years]
         return [self]
 
     @property
     def expansions(self) -> list[str]:
         """Chinese words to add: places named in pinyin, report wording for English or short terms."""
         from .glossary import expansion_terms
-        extra = [p for p in self.places if p not in self.simplified]
+        extra = [p.name for p in self.places if p.name not in self.simplified]
         return extra + [t for t in expansion_terms(self.simplified) if t not in extra]
 
 
@@ -75,54 +82,56 @@ def check_question(question: str, k: int, max_chars: int = MAX_QUESTION_CHARS) -
     return question
 
 
-_EN_JOINER = re.compile(r"(?:\s|[,()]|'s|\u2019s|\bdistrict\b|\btown\b|\bcity\b|\bin\b|\bof\b)*")
+def _qualifies(outer: Mention, inner: Mention, text: str) -> bool:
+    """Does `outer` only locate `inner` (深圳龙岗, Gulou District of Fuzhou)?"""
+    if not any(c.is_within(o) and c != o for c in inner.candidates for o in outer.candidates):
+        return False
+    first, second = sorted([outer, inner], key=lambda m: m.start)
+    return bool(_QUALIFIER_GAP.fullmatch(text[first.end:second.start]))
 
 
-def _english_qualifier(lower: str, place: str, found: list[tuple[int, str, str]]) -> bool:
-    """Is `place` only there to locate another named place, as in "Haizhu District, Guangzhou",
-    "Guangzhou's Haizhu District" or "Zhongxin Town, Zengcheng"? (the English 广州市海珠区)"""
-    level = {"市": 0, "区": 1, "镇": 2}
-    position, name = next((pos, n) for pos, n, p in found if p == place)
-    for other_position, other_name, other in found:
-        if level[other[-1]] <= level[place[-1]]:
-            continue  # only a smaller place (district in a city, town in a district) is located by `place`
-        start, end = sorted([(position, position + len(name)), (other_position, other_position + len(other_name))])
-        if _EN_JOINER.fullmatch(lower, start[1], end[0]):
-            return True
-    return False
+def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place], list[Place],
+                                                                     list[tuple[str, list[Place]]], list[str]]:
+    """(asked corpus places, asked places missing from the corpus, ambiguous names, names as written)."""
+    gaz = gazetteer()
+    mentions = find_mentions(text, gaz, corpus.aliases if corpus else None)
+    qualifiers = {id(o) for o in mentions for i in mentions if o is not i and _qualifies(o, i, text)}
+    places: list[Place] = []
+    missing: list[Place] = []
+    ambiguous: list[tuple[str, list[Place]]] = []
+    for mention in mentions:
+        if id(mention) in qualifiers:
+            continue
+        candidates = list(mention.candidates)
+        outers = [o for o in mentions if id(o) in qualifiers and _qualifies(o, mention, text)]
+        for outer in outers:
+            candidates = [c for c in candidates if any(c.is_within(o) for o in outer.candidates)] or candidates
+        held = [c for c in candidates if corpus is not None and corpus.holds(c)]
+        if len(held) > 1:
+            ambiguous.append((mention.text, held))
+        if held:
+            places += [p for p in held if p not in places]
+        elif corpus is None or not corpus.has_unknown_places or mention.kind == "name":
+            if mention.kind == "name" or len(candidates) == 1:
+                missing += [c for c in candidates[:1] if c not in missing]
+    if places:  # a word that also names some far-away place (长安, 新华) does not make a question unanswerable
+        missing = [m for m in missing if any(
+            mention.kind == "name" and m in mention.candidates for mention in mentions)]
+    words = [m.text for m in mentions]
+    return places, missing, ambiguous, words
 
 
-def analyse(question: str) -> QueryAnalysis:
-    """Find places (districts, towns, the city; Chinese or pinyin) and years in a question."""
+def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
+    """Places (Chinese, traditional or pinyin, any level, abbreviated or full) and years in a question."""
     simplified = to_simplified(question)
-    lower = question.lower()
-    found: list[tuple[int, str]] = []
-    towns = [m for m in _TOWN.finditer(simplified)
-             if m.group(1) not in COMMON_WORD_TOWNS or m.group(0) != m.group(1)]  # 温泉 alone is no town
-    town_starts = {m.start() for m in towns}
-    for match in _DISTRICT.finditer(simplified):
-        end = match.end() + (simplified[match.end():match.end() + 1] == "区")
-        if end not in town_starts:  # 增城区中新镇 names the town only
-            found.append((match.start(), match.group(1) + "区"))
-    for match in towns:
-        found.append((match.start(), match.group(1) + "镇"))
-    english_found = [(lower.find(name), name, place) for name, place in ENGLISH_PLACES.items() if name in lower]
-    for position, _, place in english_found:
-        if not _english_qualifier(lower, place, english_found):
-            found.append((position, place))
-    for match in _CITY.finditer(simplified):
-        if not _DISTRICT.match(simplified, match.end()):  # 广州市海珠区 names the district, not the city
-            found.append((match.start(), "广州市"))
-    places: list[str] = []
-    for _, place in sorted(found):
-        if place not in places:
-            places.append(place)
+    places, missing, ambiguous, words = resolve_places(simplified, corpus)
     report_years = [int(y) for y in _REPORT_YEAR.findall(simplified)]
     years = []
     for match in _YEAR.finditer(simplified):
         year = int(match.group(1))
         if year not in years and year not in report_years and 1990 <= year <= 2100:
             years.append(year)
-    periods = [span for key, span in PLAN_PERIODS.items() if key in simplified or key in lower]
+    periods = periods_named(simplified)
     english = sum(ch.isascii() and ch.isalpha() for ch in question) > len(question) * 0.4
-    return QueryAnalysis(question, simplified, places, years, periods, english, report_years)
+    return QueryAnalysis(question, simplified, places, years, periods, english, report_years,
+                         missing, ambiguous, words)

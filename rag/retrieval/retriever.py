@@ -9,15 +9,12 @@ import numpy as np
 
 from ..chunking import embedding_text
 from ..config import Settings
-from ..corpus import indexed_path
 from ..embeddings import create_embedder
-from ..errors import RagError
-from ..ingest.loaders import load_source
 from ..store import VectorStore
 from ..types import Passage
-from .fusion import metadata_prior, reciprocal_rank_fusion, section_years
+from .corpus_places import CorpusPlaces
+from .fusion import MetadataPrior, reciprocal_rank_fusion
 from .lexical import BM25, tokenize
-from .periods import plan_section_start
 from .query import QueryAnalysis, analyse, check_question
 
 log = logging.getLogger(__name__)
@@ -46,28 +43,9 @@ class Retriever:
         manifest = store.manifest
         self.embedder = create_embedder(manifest.embedding_backend, manifest.embedding_model)
         self.bm25 = BM25([tokenize(embedding_text(c)) for c in store.chunks])
-        self.chunk_years = self._section_years()
+        self.corpus = CorpusPlaces(c.facts for c in store.chunks)
+        self.prior = MetadataPrior(store.chunks)
         self._lock = threading.Lock()
-
-    def _section_years(self) -> list[set[int]]:
-        """Per chunk, the years its part of the report is about (review vs planning sections)."""
-        turning: dict[tuple[str, int], int | None] = {}
-        texts: dict[str, str | None] = {}
-        for chunk in self.store.chunks:
-            key = (chunk.source, chunk.doc_start)
-            if key in turning:
-                continue
-            if chunk.source not in texts:
-                texts[chunk.source] = self._source_text(chunk.source)
-            text = texts[chunk.source]
-            turning[key] = plan_section_start(text, chunk.doc_start, chunk.doc_end, chunk.year) if text else None
-        return [section_years(c, turning[(c.source, c.doc_start)]) for c in self.store.chunks]
-
-    def _source_text(self, name: str) -> str | None:
-        try:
-            return load_source(indexed_path(self.store.manifest.files, name, self.settings.corpus_dir)).text
-        except RagError:
-            return None  # the file is gone: fall back to report-level years
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, config: RetrievalConfig | None = None) -> Retriever:
@@ -76,10 +54,18 @@ class Retriever:
         settings = settings or Settings.from_env()
         return cls(ensure_index(settings), settings, config)
 
+    def analyse(self, question: str) -> QueryAnalysis:
+        """The question's places (resolved against this corpus) and years."""
+        return analyse(question, self.corpus)
+
+    def term_weights(self) -> dict[str, float]:
+        """IDF of every BM25 term of the corpus (the answerer weighs question words with them)."""
+        return self.bm25.idf
+
     def retrieve(self, question: str, *, k: int = 5) -> list[Passage]:
         """The k passages most likely to hold the answer, both sides of a comparison included."""
         question = check_question(question, k, self.settings.max_question_chars)
-        analysis = analyse(question)
+        analysis = self.analyse(question)
         if not self.store.chunks:
             return []
         sides = analysis.sides()
@@ -89,9 +75,10 @@ class Retriever:
     def _side_text(self, side: QueryAnalysis, whole: QueryAnalysis) -> str:
         """The question (simplified) without the places or years that belong to the other sides."""
         text = whole.simplified
-        for place in whole.places:
-            if place not in side.places:
-                text = text.replace(place, "").replace(place[:-1], "")
+        if len(side.places) < len(whole.places):
+            for word in whole.place_words:
+                if not any(word in (p.name, p.alias) or p.name in word for p in side.places):
+                    text = text.replace(word, "")
         for year in whole.years:
             if year not in side.years:
                 text = text.replace(str(year), "")
@@ -104,10 +91,11 @@ class Retriever:
         with self._lock:  # the embedding engines are not re-entrant
             query_vector = self.embedder.embed_query(dense_text)
         dense = self.store.index_scores(query_vector)
-        lexical = self.bm25.scores(tokenize(" ".join([text, *analysis.places, *expansions])))
+        names = [p.name for p in analysis.places]
+        lexical = self.bm25.scores(tokenize(" ".join([text, *names, *expansions])))
         fused = reciprocal_rank_fusion([dense, lexical], [config.dense_weight, config.lexical_weight],
                                        config.rrf_k)
-        prior = metadata_prior(self.store.chunks, analysis, config.place_miss, config.year_miss, self.chunk_years)
+        prior = self.prior(analysis, config.place_miss, config.year_miss)
         final = fused * prior
         top = np.argsort(-final, kind="stable")[:100]
         return [(int(i), float(final[i]), {"dense": float(dense[i]), "lexical": float(lexical[i]),
@@ -126,6 +114,6 @@ class Retriever:
                 position, score, signals = candidates[cursors[side]]
                 seen.add(position)
                 passage = Passage.from_chunk(self.store.chunks[position], score)
-                passage.metadata.update(signals, years=sorted(self.chunk_years[position]))
+                passage.signals.update(signals)
                 passages.append(passage)
         return passages

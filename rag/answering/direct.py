@@ -1,0 +1,64 @@
+"""The direct answer an extractive reply opens with: the value, with its unit, for the asked place and year."""
+from __future__ import annotations
+
+import re
+
+from ..retrieval.query import QueryAnalysis
+from ..textnorm import to_simplified
+from ..types import Passage
+
+UNITS = (r"万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
+         r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
+QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:[,，]\d{{3}})*(?:\.\d+)?)\s*({UNITS})?")
+GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|growth|grew|increase|rise", re.I)
+GROWTH_WORD = re.compile(r"增长|增速|增幅|提高|上升|下降|增加")
+YEAR_OR_ORDINAL = re.compile(r"^(?:19|20)\d{2}$")
+
+
+def _quantities(text: str) -> list[re.Match]:
+    found = []
+    for match in QUANTITY.finditer(text):
+        number, unit = match.group(1), match.group(2)
+        after = text[match.end(1):match.end(1) + 1]
+        if YEAR_OR_ORDINAL.match(number) and (after in "年" or not unit):
+            continue  # a year, not a quantity
+        if not unit and "." not in number and len(number) < 3:
+            continue  # list numbers, "4G": too bare to state as an answer
+        found.append(match)
+    return found
+
+
+def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
+    """The figure in `sentence` that answers the question, with its unit; None when it is not clear."""
+    text = to_simplified(sentence)
+    quantities = _quantities(text)
+    if not quantities:
+        return None
+    if asked_unit:
+        quantities = [q for q in quantities if (q.group(2) or "").endswith(asked_unit)] or quantities
+    anchor = -1
+    for word in metric_words:  # the most telling question word the sentence holds
+        position = text.find(word)
+        if position >= 0:
+            anchor = position
+            break
+    after = [q for q in quantities if q.start() > anchor] or quantities
+    if GROWTH_ASKED.search(analysis.text):
+        growth = [q for q in after if q.group(2) in ("%", "％", "个百分点", "百分点", "倍")
+                  and GROWTH_WORD.search(text[max(0, q.start() - 8):q.start()])]
+        if growth:
+            return growth[0].group(0).strip()
+    chosen = after[0]
+    return chosen.group(0).strip() if chosen.group(2) else chosen.group(1)
+
+
+def whose(passage: Passage, analysis: QueryAnalysis, english: bool) -> str:
+    """The place and year a figure belongs to, from the report's own facts: "海珠区2023年"."""
+    facts = passage.facts
+    place = facts.place_name if facts and facts.place else ""
+    asked = [y for y in analysis.years if not passage.years or y in passage.years]
+    years = asked or (list(passage.years) if len(passage.years) == 1 else [])
+    year = years[0] if len(years) == 1 else None
+    if english:
+        return ", ".join(x for x in (place, str(year) if year else "") if x)
+    return f"{place}{f'{year}年' if year else ''}"

@@ -1,0 +1,146 @@
+"""A report's facts, read from its own text: issuing place, year, kind, years covered, plan part.
+
+Works for any place: the issuer is found in the title and the header lines (…在龙岗区第七届人民
+代表大会…上, 我代表龙岗区人民政府…, 龙岗区人民政府区长…) against the national gazetteer, and a
+name several places share (鼓楼区) is settled by the city, province or towns the text names.
+"""
+from __future__ import annotations
+
+import re
+
+from ..places import Place, find_mentions, gazetteer
+from ..places.mentions import alias_table
+from ..textnorm import to_simplified
+from ..types import ReportFacts
+from .periods import periods_named, plan_section_start
+
+KIND_PATTERNS = (  # first match wins: a plan-execution report also says 计划
+    ("plan_execution", re.compile(r"计划执行情况|计划草案|预算执行情况")),
+    ("statistics", re.compile(r"统计公报")),
+    ("five_year_plan", re.compile(r"五年规划|规划纲要|远景目标|[十一二三四五六七八九]五.{0,4}规划")),
+    ("work_report", re.compile(r"工作报告|政府工作")),
+)
+HEADER_PATTERNS = (
+    re.compile(r"在([^\n，。,]{2,40}?)第[一二三四五六七八九十\d]{1,4}届人民代表大会"),
+    re.compile(r"代表([^\n，。,]{2,30}?)人民政府"),
+    re.compile(r"([^\n，。,\s]{2,30}?)人民政府(?:办公室|区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)"),
+)
+YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})年")
+SPEECH_DATE = re.compile(r"((?:19|20)\d{2})年\d{1,2}月\d{1,2}日")
+PUBLISH_DATE = re.compile(r"(?:发布日期|发布时间|日期)[:：]\s*((?:19|20)\d{2})[-年/.]")
+LOOK_BACK = re.compile(r"过去五年|五年来|过去的五年|[十][一二三四五六七八九]五.{0,2}时期")
+HEADER_CHARS = 1500
+BODY_CHARS = 30000
+
+
+def read_facts(text: str, start: int, end: int, title: str) -> ReportFacts:
+    """Facts of the report in text[start:end] whose title is `title`."""
+    body = to_simplified(text[start:min(end, start + BODY_CHARS)])
+    simple_title = to_simplified(title)
+    notes: list[str] = []
+    kind = report_kind(simple_title, body[:HEADER_CHARS])
+    year = report_year(simple_title, body, kind)
+    if year is None:
+        notes.append("no year in the title or the date lines")
+    place, why = issuer(simple_title, body)
+    if place is None:
+        notes.append(why)
+    plan_start = plan_section_start(text, start, end, year) if kind == "work_report" else None
+    return ReportFacts(title=title, place=place.key if place else None, level=place.level if place else None,
+                       year=year, kind=kind, years=tuple(sorted(years_covered(kind, year, simple_title, body))),
+                       plan_start=plan_start, doc_start=start, doc_end=end, notes=tuple(notes))
+
+
+def report_kind(title: str, head: str) -> str:
+    for kind, pattern in KIND_PATTERNS:
+        if pattern.search(title):
+            return kind
+    for kind, pattern in KIND_PATTERNS:
+        if kind == "work_report" and re.search(r"向大会报告|各位代表", head):
+            return kind
+        if kind != "work_report" and pattern.search(head[:300]):
+            return kind
+    return "news" if re.search(r"来源[:：]|记者|讯", head[:600]) else "other"
+
+
+def report_year(title: str, body: str, kind: str) -> int | None:
+    """The report's year: from its title, else its speech or publication date."""
+    if kind != "five_year_plan":  # a plan's title names 2035 (远景) or its period, not its year
+        match = YEAR_IN_TITLE.search(title)
+        if match:
+            return int(match.group(1))
+    for pattern in (SPEECH_DATE, PUBLISH_DATE):
+        match = pattern.search(body[:HEADER_CHARS])
+        if match:
+            return int(match.group(1))
+    dates = SPEECH_DATE.findall(body)
+    return int(dates[-1]) if dates else None
+
+
+def years_covered(kind: str, year: int | None, title: str, body: str) -> set[int]:
+    """Years a report is about; empty for news and others (they speak of many years)."""
+    if kind == "five_year_plan":
+        periods = periods_named(title) or periods_named(body[:HEADER_CHARS])
+        covered = set(periods[0]) if periods else set()
+        if covered:
+            covered |= set(range(min(covered) - 5, min(covered)))  # the plan reviews the period before
+        elif year:
+            covered = set(range(year - 1, year + 5))
+        return covered
+    if year is None:
+        return set()
+    if kind == "statistics":
+        return {year}
+    if kind == "plan_execution":
+        return {year - 1, year}
+    if kind == "work_report":
+        covered = {year - 1, year}
+        if LOOK_BACK.search(body[:len(body) // 2]):
+            covered |= set(range(year - 5, year))
+        return covered
+    return set()
+
+
+def _header_strings(title: str, body: str) -> list[str]:
+    strings = [title]
+    head = body[:HEADER_CHARS]
+    for pattern in HEADER_PATTERNS:
+        strings += [m.group(1) for m in pattern.finditer(head)]
+    return strings
+
+
+def issuer(title: str, body: str) -> tuple[Place | None, str]:
+    """The government that issued the report, or (None, why not)."""
+    gaz = gazetteer()
+    aliases = alias_table(gaz, ())
+    for text in _header_strings(title, body):
+        mentions = find_mentions(text, gaz, aliases, english=False)
+        if not mentions:
+            continue
+        deepest = max(mentions, key=lambda m: max(len(p.path) for p in m.candidates))
+        candidates = list(deepest.candidates)
+        qualifiers = [p for m in mentions if m is not deepest for p in m.candidates]
+        narrowed = [c for c in candidates if any(c.is_within(q) and c != q for q in qualifiers)]
+        candidates = narrowed or candidates
+        if len(candidates) > 1:
+            candidates = _by_context(candidates, body)
+        if len(candidates) == 1:
+            return candidates[0], ""
+        names = "、".join(c.key for c in candidates)
+        return None, f"{deepest.text} names several places ({names}) and the text does not tell which"
+    return None, "no place named in the title or the header lines"
+
+
+def _by_context(candidates: list[Place], body: str) -> list[Place]:
+    """Namesakes told apart by the parents and towns the text names (a 鼓楼区 report naming 福州)."""
+    gaz = gazetteer()
+    scores = []
+    for candidate in candidates:
+        score = 0.0
+        for parent in gaz.parents(candidate):
+            score += body.count(parent.name) + (body.count(parent.alias) if len(parent.alias) >= 2 else 0)
+        for child in gaz.children.get(candidate.key, []):
+            score += 0.5 * (child.name in body)
+        scores.append(score)
+    best = max(scores)
+    return [c for c, s in zip(candidates, scores) if s == best] if best > 0 else candidates

@@ -1,0 +1,65 @@
+"""Five-year plan periods (一五 … 十五五, computed) and where a work report turns to planning.
+
+A year-N work report reviews N-1 and then plans N: its second part is about year N. Knowing the
+turning point lets "2023年…" prefer the review part of the 2024 report and "2024年目标" the plan part.
+"""
+from __future__ import annotations
+
+import re
+
+_DIGITS = "一二三四五六七八九"
+# 十四五 (three characters) is unambiguous; 十五/九五 need quotes or a following 规划/时期 to be a plan.
+PERIOD = re.compile(r"[“\"]?(十[一二三四五六七八九]|十|[一二三四五六七八九])五[”\"]?(规划|时期|期间|计划|末|初|以来)?")
+ENGLISH_PERIOD = re.compile(r"(\d{1,2})(?:st|nd|rd|th)\s+five[- ]year", re.I)
+PLAN_HEADING = re.compile(
+    r"(?:((?:19|20)\d{2})|今)年(?:的|全区|全市|全县|全镇|全乡|全旗|全州|全省|我镇|我区|我县|我市|我乡|我旗)?(?:主要)?"
+    r"(?:工作安排|工作计划|工作部署|工作任务|重点工作|主要任务|目标任务|发展主要目标|主要预期目标|"
+    r"经济社会发展(?:的)?(?:主要)?(?:预期)?目标)"
+    r"|[“\"]?十[一二三四五六七八九]五[”\"]?时期的?(?:奋斗目标|主要目标|目标任务)")
+MIN_SHARE = 0.2  # headings in the first fifth are summaries, not the turning point
+
+
+def plan_number(token: str) -> int:
+    """十四 → 14, 十 → 10, 九 → 9."""
+    if token.startswith("十"):
+        return 10 + (_DIGITS.index(token[1]) + 1 if len(token) > 1 else 0)
+    return _DIGITS.index(token) + 1
+
+
+def plan_years(number: int) -> range:
+    """The years of the n-th five-year plan (the third began in 1966 after three years of adjustment)."""
+    if number <= 2:
+        start = 1953 + 5 * (number - 1)
+    else:
+        start = 1966 + 5 * (number - 3)
+    return range(start, start + 5)
+
+
+def periods_named(text: str) -> list[range]:
+    """Five-year periods a text names: 十四五 → 2021–2025, "the 14th Five-Year Plan" likewise."""
+    found: list[range] = []
+    for match in PERIOD.finditer(text):
+        token = match.group(1)
+        quoted = match.group(0).startswith(("“", '"'))
+        if len(token) == 1 and not (quoted or match.group(2)):
+            continue  # 十五 alone is fifteen
+        span = plan_years(plan_number(token))
+        if span not in found:
+            found.append(span)
+    for match in ENGLISH_PERIOD.finditer(text):
+        span = plan_years(int(match.group(1)))
+        if span not in found:
+            found.append(span)
+    return found
+
+
+def plan_section_start(text: str, start: int, end: int, year: int | None) -> int | None:
+    """Offset in `text` where the report of `year` in [start, end) starts planning, or None."""
+    if year is None or end <= start:
+        return None
+    for match in PLAN_HEADING.finditer(text, start, end):
+        if (match.start() - start) / (end - start) < MIN_SHARE:
+            continue
+        if match.group(1) is None or int(match.group(1)) == year:
+            return match.start()
+    return None

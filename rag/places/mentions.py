@@ -1,0 +1,148 @@
+"""Finding places named in a text: full names, abbreviated names and pinyin.
+
+Full names ("龙岗区", "赤峰市") are found for every place of the gazetteer. Abbreviated names
+("龙岗") are found for the `known` places (those the corpus is about, and their parents), and
+for other counties and cities only when the word is not a common word of the language (和平,
+新华 are words first). Pinyin names ("Longgang District", "Chifeng") are found in English text.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .gazetteer import Gazetteer, Place
+
+MIN_ALIAS = 2
+COMMON_WORD_FREQ = 1000  # jieba dictionary frequency above which a non-place-tagged word is a word first
+ENGLISH_LEVELS = {"province": "province", "city": "city", "prefecture": "city", "district": "county",
+                  "county": "county", "banner": "county", "town": "town", "township": "town",
+                  "subdistrict": "town", "street": "town"}
+_ENGLISH_WORD = re.compile(r"[A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place named in a text: where, how, and which places the name can mean."""
+
+    start: int
+    end: int
+    text: str
+    candidates: tuple[Place, ...]
+    kind: str  # "name" (full name), "alias" (abbreviated), "pinyin"
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """Frequent words that jieba does not tag as place names."""
+    import jieba
+    words = set()
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) == 3 and int(parts[1]) >= COMMON_WORD_FREQ and parts[2] != "ns":
+                words.add(parts[0])
+    return frozenset(words)
+
+
+def _full_name_ok(name: str) -> bool:
+    return len(name) >= 3 or name.endswith(("县", "旗", "市", "省"))
+
+
+def alias_table(gaz: Gazetteer, known: Iterable[Place]) -> dict[str, list[Place]]:
+    """Abbreviated names to look for: every known place and its parents, plus uncommon county/city names."""
+    table: dict[str, list[Place]] = {}
+    common = _common_words()
+    for alias, places in gaz.by_alias.items():
+        if len(alias) >= MIN_ALIAS and alias not in common:
+            table[alias] = [p for p in places if p.level != "town"]
+    for place in known:
+        for item in [place, *gaz.parents(place)]:
+            if len(item.alias) >= MIN_ALIAS and item.alias != item.name:
+                bucket = table.setdefault(item.alias, [])
+                if item not in bucket:
+                    bucket.append(item)
+    return {alias: places for alias, places in table.items() if places}
+
+
+def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | None = None,
+                  english: bool = True) -> list[Mention]:
+    """Places named in `text` (simplified Chinese, or English), longest name first at each position."""
+    aliases = aliases if aliases is not None else {}
+    longest = max(gaz.max_name, max((len(a) for a in aliases), default=0))
+    mentions: list[Mention] = []
+    position = 0
+    while position < len(text):
+        found = None
+        for size in range(min(longest, len(text) - position), 1, -1):
+            piece = text[position:position + size]
+            places = gaz.lookup(piece) if _full_name_ok(piece) else []
+            if places:
+                found = Mention(position, position + size, piece, tuple(places), "name")
+                break
+            if piece in aliases:
+                found = Mention(position, position + size, piece, tuple(aliases[piece]), "alias")
+                break
+        if found:
+            mentions.append(found)
+            position = found.end
+        else:
+            position += 1
+    if english:
+        mentions += pinyin_mentions(text, gaz, aliases)
+    return sorted(mentions, key=lambda m: m.start)
+
+
+@lru_cache(maxsize=4)
+def _pinyin_table(gaz_id: int, names: tuple[tuple[str, tuple[Place, ...]], ...]) -> dict[str, list[Place]]:
+    from pypinyin import lazy_pinyin
+    table: dict[str, list[Place]] = {}
+    for alias, places in names:
+        spelled = "".join(lazy_pinyin(alias))
+        if spelled.isascii() and len(spelled) >= 4:
+            table.setdefault(spelled, []).extend(places)
+    return table
+
+
+def pinyin_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]]) -> list[Mention]:
+    """Places named in pinyin: "Longgang District", "Chifeng City", "Gulou District of Fuzhou"."""
+    words = list(_ENGLISH_WORD.finditer(text))
+    if not words:
+        return []
+    names: dict[str, list[Place]] = {}
+    for place in gaz.places:
+        if place.level != "town":
+            names.setdefault(place.alias, []).append(place)
+    for alias, places in aliases.items():
+        names.setdefault(alias, [])
+        names[alias] = list(dict.fromkeys([*names[alias], *places]))
+    table = _pinyin_table(id(gaz), tuple((a, tuple(p)) for a, p in sorted(names.items(), key=lambda x: x[0])))
+    mentions = []
+    index = 0
+    while index < len(words):
+        matched = None
+        for size in (3, 2, 1):
+            group = words[index:index + size]
+            if len(group) < size or not group[0].group()[0].isupper():
+                continue
+            if any(text[a.end():b.start()] not in ("", " ", "-", "'") for a, b in zip(group, group[1:])):
+                continue
+            spelled = "".join(w.group().lower() for w in group)
+            if spelled in table:
+                matched = (group, table[spelled])
+                break
+        if not matched:
+            index += 1
+            continue
+        group, places = matched
+        end = group[-1].end()
+        following = words[index + len(group)] if index + len(group) < len(words) else None
+        level = ENGLISH_LEVELS.get(following.group().lower()) if following else None
+        if level and text[end:following.start()].strip() == "":
+            narrowed = [p for p in places if p.level == level]
+            places, end = (narrowed or places), following.end()
+        mentions.append(Mention(group[0].start(), end, text[group[0].start():end], tuple(places), "pinyin"))
+        index += len(group) + (1 if level else 0)
+    return mentions

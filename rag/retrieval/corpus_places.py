@@ -1,0 +1,48 @@
+"""The places the indexed reports are about, and what the corpus holds for each."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+
+from ..places import Place, gazetteer
+from ..places.mentions import alias_table
+from ..types import ReportFacts
+
+
+class CorpusPlaces:
+    """Reports grouped by the place that issued them; built from the index, never from source files."""
+
+    def __init__(self, reports: Iterable[ReportFacts]):
+        self.reports = list(dict.fromkeys(reports))
+        gaz = gazetteer()
+        self.places: dict[str, Place] = {}
+        for facts in self.reports:
+            place = gaz.get(facts.place)
+            if place is not None:
+                self.places[place.key] = place
+
+    @cached_property
+    def aliases(self) -> dict[str, list[Place]]:
+        """Abbreviated names to look for in questions: the corpus places first, then uncommon others."""
+        return alias_table(gazetteer(), self.places.values())
+
+    def holds(self, place: Place) -> bool:
+        return place.key in self.places
+
+    def reports_about(self, place: Place) -> list[ReportFacts]:
+        return [r for r in self.reports if r.place == place.key]
+
+    @property
+    def has_unknown_places(self) -> bool:
+        return any(r.place is None for r in self.reports)
+
+    def held_years(self, place: Place) -> list[int]:
+        """Years of the reports about `place` (the year each report was given)."""
+        return sorted({r.year for r in self.reports_about(place) if r.year})
+
+    def covers(self, place: Place, years: set[int]) -> bool | None:
+        """Does some report about `place` cover one of `years`? None when no report says which years it covers."""
+        reports = self.reports_about(place)
+        if any(not r.years for r in reports):
+            return None if not any(set(r.years) & years for r in reports) else True
+        return any(set(r.years) & years for r in reports)
