@@ -154,25 +154,35 @@ def serve_llm(model: str, host: str, port: int, n_ctx: int, threads: int | None)
               show_default=True, help="naive: the 500-char dense-only baseline (retrieval metrics only).")
 @click.option("--retrieval-only", is_flag=True, help="Skip answers; measure retrieval only.")
 @click.option("-n", "--limit", type=click.IntRange(1), help="Only the first N questions.")
+@click.option("-s", "--split", type=click.Choice(["tune", "test"]),
+              help="Only the questions of this split (report test; tune thresholds on tune).")
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Run against this folder of reports instead of $RAG_CORPUS_DIR.")
+@click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Index for --corpus (default: <corpus parent>/vectorstore; built if missing).")
 @friendly_errors
 def eval_(file: Path, k: int, mode: str, out: Path | None, baseline: Path | None, retriever_name: str,
-          retrieval_only: bool, limit: int | None) -> None:
+          retrieval_only: bool, limit: int | None, split: str | None, corpus: Path | None,
+          index_dir: Path | None) -> None:
     """Run a JSONL question set and report retrieval and answer quality.
 
     \b
     Example:
-      rag eval eval/questions.jsonl --out /tmp/r
+      rag eval eval/questions.jsonl --split test --out /tmp/r
       rag eval eval/questions.jsonl --retriever naive --retrieval-only
+      rag eval eval/outside/questions.jsonl --corpus eval/outside/reports
     """
     from .evaluation import evaluate
     from .evaluation.report import render_markdown
     retrieve = None
     if retriever_name == "naive":
+        from .evaluation.runner import corpus_settings
         from .retrieval.naive import NaiveRetriever
-        naive = NaiveRetriever.from_settings()
+        naive = NaiveRetriever.from_settings(corpus_settings(corpus, index_dir))
         retrieve, retrieval_only = (lambda q, k: naive.retrieve(q, k=k)), True
     report = evaluate(file, k=k, mode=mode, out=out, baseline=baseline, retrieve=retrieve,
-                      answer=False if retrieval_only else None, limit=limit)
+                      answer=False if retrieval_only else None, limit=limit, split=split,
+                      corpus=corpus, index_dir=index_dir)
     click.echo(render_markdown(report, failures=False))
     if out:
         click.echo(f"wrote {out / 'report.json'}, {out / 'report.md'}, {out / 'report.png'}")

@@ -4,14 +4,17 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from click.testing import CliRunner
 
-from rag.errors import QuestionSetError
+from rag.errors import ConfigError, QuestionError, QuestionSetError
 from rag.evaluation import Question, evaluate, load_questions
 from rag.evaluation import metrics as m
 from rag.evaluation.report import baseline_delta
-from rag.types import Answer, Citation, Passage
+from rag.evaluation.runner import corpus_settings
+from rag.types import Answer, Citation, Passage, ReportFacts
 
 EV1 = "地区生产总值达到2720.16亿元"
 EV2 = "工业增加值增长8.6%"
@@ -287,3 +290,285 @@ def test_baseline_delta_handles_missing_values():
     rows = {r["metric"]: r for r in baseline_delta(old, new)["overall"]}
     assert rows["hit_at_k"]["delta"] == pytest.approx(-0.2)
     assert rows["refusal_accuracy"]["delta"] is None and "mrr" not in rows
+
+
+# ---------------------------------------------------------------- citation precision, strict accuracy
+
+FILE_A = ReportFacts(title="甲镇2019年政府工作报告", doc_start=0, doc_end=1000)
+FILE_B = ReportFacts(title="乙镇2019年政府工作报告", doc_start=1000, doc_end=2000)
+FACT_Q = Question(id="p1", question="甲镇GDP是多少？", type="fact", answers=["12.5亿元"],
+                  evidence=["地区生产总值12.5亿元"], source="multi.txt")
+UNANSWERABLE_Q = Question(id="p2", question="丙镇GDP是多少？", type="unanswerable")
+
+
+def at(start: int, end: int, facts: ReportFacts | None = FILE_A,
+       source: str = "multi.txt", marker: int = 1) -> Citation:
+    return Citation(marker=marker, source=source, title="报告", text="…", start=start, end=end,
+                    facts=facts)
+
+
+def test_citation_precise_needs_same_file_same_report_and_nearby():
+    evidence = [("multi.txt", 300, 320)]
+    assert m.NEAR_CHARS == 200
+    assert m.citation_precise(at(310, 330), evidence)  # overlaps
+    assert m.citation_precise(at(400, 450), evidence)  # 80 chars after
+    assert m.citation_precise(at(100, 300), evidence)  # adjacent, gap 0
+    assert m.citation_precise(at(520, 560), evidence)  # gap of exactly NEAR_CHARS
+    assert not m.citation_precise(at(521, 560), evidence)  # one char too far
+    assert not m.citation_precise(at(40, 99), evidence)  # 201 chars before
+    assert not m.citation_precise(at(600, 650), evidence)  # far away in the same report
+    assert not m.citation_precise(at(310, 330, source="other.txt"), evidence)  # other file
+    assert m.citation_precise(at(600, 650), evidence, near=300)
+
+
+def test_citation_in_another_report_of_the_same_file_is_not_precise():
+    evidence = [("multi.txt", 950, 990)]  # the end of report A
+    assert m.citation_precise(at(960, 1000, FILE_A), evidence)
+    assert not m.citation_precise(at(1000, 1040, FILE_B), evidence)  # 10 chars away, report B
+    assert m.citation_precise(at(1000, 1040, facts=None), evidence)  # report unknown: skipped
+    unrecorded = ReportFacts(title="未知")  # doc_start == doc_end == 0: span not recorded
+    assert m.citation_precise(at(1000, 1040, unrecorded), evidence)
+
+
+def test_citation_precision_any_occurrence_counts():
+    # one evidence string that occurs twice: once in report A, once in report B
+    groups = [[("multi.txt", 300, 320), ("multi.txt", 1500, 1520)]]
+    answer = Answer(question="", text="12.5亿元[1][2][3]",
+                    citations=[at(330, 360, FILE_A, marker=1), at(1400, 1450, FILE_B, marker=2),
+                               at(1800, 1900, FILE_B, marker=3)])
+    assert m.citation_precision(FACT_Q, answer, groups) == pytest.approx(2 / 3)
+    assert m.citation_precision(FACT_Q, Answer(question="", text="12.5亿元"), groups) is None
+    assert m.citation_precision(UNANSWERABLE_Q, answer, []) is None
+    assert m.citation_precision(FACT_Q, answer, [[]]) == 0.0  # evidence not found anywhere
+
+
+def test_strict_accuracy_needs_every_citation_precise():
+    groups = [[("multi.txt", 300, 320)]]
+    good, far = at(300, 330, marker=1), at(1500, 1550, FILE_B, marker=2)
+    right_value = "甲镇地区生产总值12.5亿元"
+    one_imprecise = Answer(question="", text=right_value + "[1][2]", citations=[good, far])
+    assert m.key_fact_correct(FACT_Q, one_imprecise.text)  # lenient: right
+    assert not m.strict_correct(FACT_Q, one_imprecise, groups)  # strict: one citation is off
+    assert m.strict_correct(FACT_Q, Answer(question="", text=right_value + "[1]",
+                                           citations=[good]), groups)
+    assert not m.strict_correct(FACT_Q, Answer(question="", text=right_value), groups)  # uncited
+    assert not m.strict_correct(FACT_Q, Answer(question="", text="资料中是13亿元[1]",
+                                               citations=[good]), groups)  # wrong value
+    assert not m.strict_correct(FACT_Q, Answer(question="", text=right_value + "[1]",
+                                               citations=[good], refused=True), groups)
+    refused = Answer(question="", text="资料中没有相关信息。", refused=True)
+    assert m.strict_correct(UNANSWERABLE_Q, refused, [])
+    assert not m.strict_correct(UNANSWERABLE_Q, one_imprecise, [])
+
+
+FAR_TEXT = "甲" * 400 + EV1 + "乙" * 600  # one long file: evidence at 400, filler after
+STRICT_TEXTS = {"far.txt": FAR_TEXT}
+EV_FAR = FAR_TEXT.index(EV1)
+STRICT_QUESTIONS = [
+    {"id": "s1", "question": "甲市GDP?", "answers": ["2720.16亿元"], "evidence": [EV1],
+     "source": "far.txt", "type": "fact", "split": "tune"},
+    {"id": "s2", "question": "甲市GDP是多少?", "answers": ["2720.16亿元"], "evidence": [EV1],
+     "source": "far.txt", "type": "fact", "split": "test"},
+    {"id": "s3", "question": "乙市GDP?", "answers": [], "evidence": [], "source": None,
+     "type": "unanswerable", "split": "tune"},
+    {"id": "s4", "question": "丙市GDP?", "answers": [], "evidence": [], "source": None,
+     "type": "unanswerable", "split": "test"},
+]
+GOOD = Citation(marker=1, source="far.txt", title="甲市报告", text=EV1, start=EV_FAR,
+                end=EV_FAR + len(EV1))
+FAR = Citation(marker=2, source="far.txt", title="甲市报告", text=FAR_TEXT[1000:1020],
+               start=1000, end=1020)  # 1000 - (400 + len(EV1)) > NEAR_CHARS
+STRICT_ANSWERS = {
+    "s1": Answer(question="", text="2720.16亿元[1]", citations=[GOOD]),
+    "s2": Answer(question="", text="2720.16亿元[1][2]", citations=[GOOD, FAR]),
+    "s3": Answer(question="", text="资料中没有相关信息。", refused=True),
+    "s4": Answer(question="", text="丙市GDP为100亿元。"),
+}
+
+
+def strict_by_question(question: str) -> str:
+    return next(x["id"] for x in STRICT_QUESTIONS if x["question"] == question)
+
+
+def strict_kwargs() -> dict:
+    covering = Passage(source="far.txt", title="甲市报告", text=EV1, start=EV_FAR,
+                       end=EV_FAR + len(EV1))
+    return {"retrieve": lambda question, k: [covering],
+            "answer": lambda question, k, mode: STRICT_ANSWERS[strict_by_question(question)],
+            "read_source": STRICT_TEXTS.__getitem__, "progress": False}
+
+
+@pytest.fixture
+def strict_file(tmp_path: Path) -> Path:
+    path = tmp_path / "strict.jsonl"
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in STRICT_QUESTIONS),
+                    encoding="utf-8")
+    return path
+
+
+def test_evaluate_reports_strict_accuracy_and_citation_precision(strict_file: Path,
+                                                                 tmp_path: Path):
+    rep = evaluate(strict_file, out=tmp_path / "out", **strict_kwargs())
+    o, fact, un = rep["overall"], rep["per_type"]["fact"], rep["per_type"]["unanswerable"]
+    assert fact["key_fact_accuracy"] == 1.0 and fact["strict_accuracy"] == 0.5
+    assert fact["citation_precision"] == pytest.approx(0.75)  # mean of 1.0 and 0.5
+    assert un["strict_accuracy"] == 0.5 and un["citation_precision"] is None
+    assert o["strict_accuracy"] == 0.5 and o["citation_precision"] == pytest.approx(0.75)
+    s1, s2 = rep["questions"][0], rep["questions"][1]
+    assert (s1["strict"], s1["citation_precision"], s1["failures"]) == (True, 1.0, [])
+    assert (s2["strict"], s2["key_fact"], s2["citation_precision"]) == (False, True, 0.5)
+    assert s2["failures"] == ["imprecise citation"]
+    assert [c["precise"] for c in s2["cited"]] == [True, False]
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| strict accuracy | 0.500 | 0.500 | 0.500 |" in md
+    assert "| citation precision | 0.750 | 0.750 | – |" in md
+    assert "### s2 (fact): imprecise citation" in md
+    assert "[2] 甲市报告 — far.txt [1000:1020] ✗ imprecise" in md
+    saved = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert saved["overall"]["strict_accuracy"] == 0.5
+
+
+def test_existing_set_gets_strict_and_precision(qfile: Path):
+    o = run(qfile)["overall"]
+    assert o["strict_accuracy"] == pytest.approx(2 / 3)  # q01 right+precise, q02 uncited, q03 refused
+    assert o["citation_precision"] == 1.0 and o["key_fact_accuracy"] == 1.0
+
+
+# ---------------------------------------------------------------- tune/test split
+
+def test_split_filters_questions_and_is_recorded(strict_file: Path):
+    rep = evaluate(strict_file, split="test", **strict_kwargs())
+    assert [r["id"] for r in rep["questions"]] == ["s2", "s4"]
+    assert {r["split"] for r in rep["questions"]} == {"test"}
+    assert rep["config"]["split"] == "test" and rep["overall"]["n"] == 2
+    assert rep["overall"]["strict_accuracy"] == 0.0
+    tune = evaluate(strict_file, split="tune", limit=1, **strict_kwargs())
+    assert [r["id"] for r in tune["questions"]] == ["s1"]
+    whole = evaluate(strict_file, **strict_kwargs())
+    assert whole["config"]["split"] is None and whole["overall"]["n"] == 4
+    assert whole["config"]["corpus"] is None and whole["config"]["index_dir"] is None
+
+
+def test_split_value_is_validated(strict_file: Path, tmp_path: Path):
+    with pytest.raises(QuestionError, match="unknown split 'dev'; use one of tune, test"):
+        evaluate(strict_file, split="dev", **strict_kwargs())
+    lines = [dict(STRICT_QUESTIONS[0]), dict(STRICT_QUESTIONS[1], split="dev"),
+             dict(STRICT_QUESTIONS[2], split=1), {k: v for k, v in STRICT_QUESTIONS[3].items()
+                                                 if k != "split"}]
+    path = tmp_path / "bad_split.jsonl"
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines),
+                    encoding="utf-8")
+    with pytest.raises(QuestionSetError) as err:
+        load_questions(path)
+    msg = str(err.value)
+    assert f"{path}:2: field 'split': must be \"tune\" or \"test\", got 'dev'" in msg
+    assert f"{path}:3: field 'split': must be \"tune\" or \"test\", got 1" in msg
+    assert f"{path}:1:" not in msg and f"{path}:4:" not in msg
+    lines[1]["split"], lines[2]["split"] = "test", None
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines),
+                    encoding="utf-8")
+    assert [x.split for x in load_questions(path)] == ["tune", "test", None, None]
+    no_test = tmp_path / "tune_only.jsonl"
+    no_test.write_text(json.dumps(STRICT_QUESTIONS[0], ensure_ascii=False) + "\n", "utf-8")
+    with pytest.raises(QuestionSetError, match="no question has split 'test'"):
+        evaluate(no_test, split="test", **strict_kwargs())
+
+
+def test_shipped_set_alternates_tune_and_test_within_each_type():
+    questions = load_questions(Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl")
+    assert all(x.split in ("tune", "test") for x in questions)
+    for qtype in {x.type for x in questions}:
+        ordered = sorted((x for x in questions if x.type == qtype), key=lambda x: x.id)
+        assert [x.split for x in ordered] == [("tune", "test")[i % 2] for i in range(len(ordered))]
+
+
+# ---------------------------------------------------------------- own corpus
+
+def test_corpus_settings_default_index_next_to_corpus(tmp_path: Path):
+    corpus = tmp_path / "outside" / "reports"
+    corpus.mkdir(parents=True)
+    s = corpus_settings(corpus)
+    assert (s.corpus_dir, s.index_dir) == (corpus, tmp_path / "outside" / "vectorstore")
+    assert corpus_settings(corpus, tmp_path / "idx").index_dir == tmp_path / "idx"
+    with pytest.raises(ConfigError, match="is not a directory"):
+        corpus_settings(tmp_path / "missing")
+
+
+def test_evaluate_on_own_corpus_wires_retriever_and_answerer(
+        strict_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import rag.answering
+    import rag.retrieval
+
+    corpus = tmp_path / "outside" / "reports"
+    corpus.mkdir(parents=True)
+    (corpus / "far.txt").write_text(FAR_TEXT, encoding="utf-8")
+    seen: dict = {}
+
+    class FakeRetriever:
+        store = SimpleNamespace(manifest=SimpleNamespace(
+            files={"far.txt": SimpleNamespace(path="far.txt")}))
+
+        @classmethod
+        def from_settings(cls, settings):
+            seen["settings"] = settings
+            return cls()
+
+        def retrieve(self, question, k):
+            return []
+
+    class FakeAnswerer:
+        def __init__(self, retriever, settings):
+            seen["answerer"] = (type(retriever), settings)
+
+        def answer(self, question, k, mode):
+            return STRICT_ANSWERS[strict_by_question(question)]
+
+    monkeypatch.setattr(rag.retrieval, "Retriever", FakeRetriever)
+    monkeypatch.setattr(rag.answering, "Answerer", FakeAnswerer)
+    rep = evaluate(strict_file, corpus=corpus, progress=False)
+    assert seen["settings"].corpus_dir == corpus
+    assert seen["settings"].index_dir == tmp_path / "outside" / "vectorstore"
+    assert seen["answerer"] == (FakeRetriever, seen["settings"])
+    assert rep["config"]["corpus"] == str(corpus)
+    assert rep["config"]["index_dir"] == str(tmp_path / "outside" / "vectorstore")
+    assert rep["questions"][0]["warnings"] == []  # evidence read from the corpus file
+    assert rep["overall"]["strict_accuracy"] == 0.5
+
+
+# ---------------------------------------------------------------- CLI
+
+def test_cli_eval_split_and_corpus_options(strict_file: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch):
+    import rag.evaluation
+    from rag.cli import cli
+
+    runner = CliRunner()
+    missing = tmp_path / "no_such_corpus"
+    result = runner.invoke(cli, ["eval", str(strict_file), "--corpus", str(missing)])
+    assert result.exit_code == 2
+    assert "Invalid value for '--corpus'" in result.output and "does not exist" in result.output
+    result = runner.invoke(cli, ["eval", str(strict_file), "--split", "dev"])
+    assert result.exit_code == 2 and "'dev' is not one of 'tune', 'test'" in result.output
+
+    calls: list[dict] = []
+    real_evaluate = rag.evaluation.evaluate
+
+    def spy(path, **kw):
+        calls.append(kw)
+        kw.update({k: v for k, v in strict_kwargs().items() if k != "progress"})
+        return real_evaluate(path, **kw, progress=False)
+
+    monkeypatch.setattr(rag.evaluation, "evaluate", spy)
+    corpus = tmp_path / "outside" / "reports"
+    corpus.mkdir(parents=True)
+    result = runner.invoke(cli, ["eval", str(strict_file), "--split", "test",
+                                 "--corpus", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert calls[-1]["split"] == "test" and calls[-1]["corpus"] == corpus
+    assert calls[-1]["index_dir"] is None
+    assert "split=test" in result.output
+    assert f"Corpus: `{corpus}` · index: `{tmp_path / 'outside' / 'vectorstore'}`" in result.output
+    result = runner.invoke(cli, ["eval", str(strict_file), "--corpus", str(corpus),
+                                 "--index-dir", str(tmp_path / "idx")])
+    assert result.exit_code == 0, result.output
+    assert calls[-1]["split"] is None and calls[-1]["index_dir"] == tmp_path / "idx"

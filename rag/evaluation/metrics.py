@@ -13,11 +13,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from rag.errors import LoadError
 from rag.evaluation.questions import Question
-from rag.types import Answer
+from rag.types import Answer, Citation
 
 Span = tuple[str, int, int]
 EvidenceGroups = Sequence[Sequence[Span]]
+# A citation within this many characters of an evidence span (in the same file and
+# report) still points at the evidence; farther away it cites the wrong passage.
+NEAR_CHARS = 200
 
 _COMMAS_AND_SPACE = re.compile(r"[,，\s]+")
 
@@ -146,7 +150,7 @@ def citation_exact(answer: Answer, read_source: Callable[[str], str]) -> float |
     for c in answer.citations:
         try:
             exact += read_source(c.source)[c.start:c.end] == c.text
-        except (OSError, LookupError, ValueError):
+        except (OSError, LookupError, ValueError, LoadError):
             pass
     return exact / len(answer.citations)
 
@@ -178,6 +182,58 @@ def citation_support(question: Question, answer: Answer,
                      for c in answer.citations)
                  for snippet, name in zip(question.evidence, question.evidence_files(), strict=True))
     return float(ok)
+
+
+def citation_precise(citation: Citation, spans: Iterable[Span], near: int = NEAR_CHARS) -> bool:
+    """Does the citation point at (or right next to) one of the evidence spans?
+
+    True when some evidence span (source, start, end) satisfies all of:
+
+    - same file: ``span.source == citation.source``;
+    - same report: when ``citation.facts`` is set, the span lies within the cited report,
+      ``facts.doc_start <= start`` and ``end <= facts.doc_end`` (a file can hold several
+      reports). Skipped when ``facts`` is None or its span is empty (not recorded);
+    - near: the two character ranges overlap, or the gap between them is at most `near`
+      characters (adjacent ranges have a gap of 0).
+    """
+    facts = citation.facts
+    known_report = facts is not None and facts.doc_end > facts.doc_start
+    for source, start, end in spans:
+        if source != citation.source:
+            continue
+        if known_report and not (facts.doc_start <= start and end <= facts.doc_end):
+            continue
+        if max(start - citation.end, citation.start - end) <= near:
+            return True
+    return False
+
+
+def citation_precision(question: Question, answer: Answer, groups: EvidenceGroups,
+                       near: int = NEAR_CHARS) -> float | None:
+    """Share of the answer's citations that are precise (see `citation_precise`).
+
+    A citation is checked against every occurrence of every evidence string of the
+    question (`groups` from `evidence_groups`). None when the question is unanswerable or
+    the answer has no citations.
+    """
+    if not question.answerable or not answer.citations:
+        return None
+    spans = [span for group in groups for span in group]
+    return sum(citation_precise(c, spans, near) for c in answer.citations) / len(answer.citations)
+
+
+def strict_correct(question: Question, answer: Answer, groups: EvidenceGroups,
+                   near: int = NEAR_CHARS) -> bool:
+    """The answer is right *and* shows where it came from.
+
+    Answerable: key fact correct, not refused, at least one citation, and every citation
+    precise. Unanswerable: the answer refused.
+    """
+    if not question.answerable:
+        return bool(answer.refused)
+    return (not answer.refused and bool(answer.citations)
+            and key_fact_correct(question, answer.text)
+            and citation_precision(question, answer, groups, near) == 1.0)
 
 
 # ---------------------------------------------------------------- aggregation

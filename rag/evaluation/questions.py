@@ -16,14 +16,20 @@ from rag.errors import QuestionSetError
 QUESTION_TYPES: tuple[str, ...] = (
     "fact", "compare", "list", "traditional", "crosslingual", "disambiguation", "unanswerable",
 )
+SPLITS: tuple[str, ...] = ("tune", "test")
 KNOWN_FIELDS = frozenset(
-    {"id", "question", "answers", "answers_all", "evidence", "source", "evidence_sources", "type"}
+    {"id", "question", "answers", "answers_all", "evidence", "source", "evidence_sources", "type",
+     "split"}
 )
 
 
 @dataclass
 class Question:
-    """One evaluation question; `answers_all` groups are already lists of variants."""
+    """One evaluation question; `answers_all` groups are already lists of variants.
+
+    `split` is "tune" (may be looked at to set thresholds), "test" (only ever reported)
+    or None when the line has no `split` field.
+    """
 
     id: str
     question: str
@@ -33,6 +39,7 @@ class Question:
     evidence: list[str] = field(default_factory=list)
     source: str | None = None
     evidence_sources: list[str] | None = None
+    split: str | None = None
     line: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -50,7 +57,7 @@ class Question:
         return {"id": self.id, "question": self.question, "type": self.type,
                 "answers": self.answers, "answers_all": self.answers_all,
                 "evidence": self.evidence, "source": self.source,
-                "evidence_sources": self.evidence_sources, **self.extra}
+                "evidence_sources": self.evidence_sources, "split": self.split, **self.extra}
 
 
 def _is_str_list(value: Any) -> bool:
@@ -113,6 +120,16 @@ class _LineChecker:
             groups.append(list(variants))
         return groups
 
+    def split(self, obj: dict[str, Any]) -> str | None:
+        value = obj.get("split")
+        if value is None:
+            return None
+        if value not in SPLITS:
+            self.bad("split", f"must be \"tune\" or \"test\", got {value!r}; fix it or drop "
+                              "the field")
+            return None
+        return value
+
 
 def _parse_line(obj: dict[str, Any], where: str, line: int,
                 problems: list[str]) -> Question | None:
@@ -130,6 +147,7 @@ def _parse_line(obj: dict[str, Any], where: str, line: int,
     evidence = chk.strings(obj, "evidence", required=not unanswerable)
     source = chk.text(obj, "source", required=False)
     evidence_sources = chk.strings(obj, "evidence_sources", required=False)
+    split = chk.split(obj)
 
     if unanswerable:
         if evidence:
@@ -155,7 +173,7 @@ def _parse_line(obj: dict[str, Any], where: str, line: int,
     return Question(
         id=qid or "", question=text or "", type=qtype or "", answers=answers or [],
         answers_all=answers_all or [], evidence=evidence or [], source=source,
-        evidence_sources=evidence_sources, line=line,
+        evidence_sources=evidence_sources, split=split, line=line,
         extra={k: v for k, v in obj.items() if k not in KNOWN_FIELDS},
     )
 

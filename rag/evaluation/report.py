@@ -10,14 +10,16 @@ from rag.errors import ConfigError
 # (key in the report dict, label in report.md / report.png); `{k}` is filled in.
 METRICS: tuple[tuple[str, str], ...] = (
     ("hit_at_k", "hit@{k}"), ("recall_at_k", "recall@{k}"), ("mrr", "MRR"),
-    ("key_fact_accuracy", "key-fact accuracy"), ("refusal_accuracy", "refusal accuracy"),
+    ("key_fact_accuracy", "key-fact accuracy"), ("strict_accuracy", "strict accuracy"),
+    ("refusal_accuracy", "refusal accuracy"),
     ("false_refusal_rate", "false-refusal rate"), ("citation_exactness", "citation exactness"),
-    ("citation_support", "citation support"),
+    ("citation_support", "citation support"), ("citation_precision", "citation precision"),
     ("retrieve_p50_ms", "retrieve p50 (ms)"), ("retrieve_p95_ms", "retrieve p95 (ms)"),
     ("answer_p50_ms", "answer p50 (ms)"), ("answer_p95_ms", "answer p95 (ms)"),
 )
-CHART_METRICS = ("hit_at_k", "recall_at_k", "mrr", "key_fact_accuracy", "refusal_accuracy",
-                 "citation_exactness", "citation_support")
+CHART_METRICS = ("hit_at_k", "recall_at_k", "mrr", "key_fact_accuracy", "strict_accuracy",
+                 "refusal_accuracy", "citation_exactness", "citation_support",
+                 "citation_precision")
 ANSWER_CHARS = 300
 
 
@@ -128,6 +130,12 @@ def _failure(rec: dict[str, Any]) -> list[str]:
         text = rec["answer"] or ""
         short = text if len(text) <= ANSWER_CHARS else text[:ANSWER_CHARS] + "…"
         lines.append(f"- answer{' (refused)' if rec.get('refused') else ''}: {_cell(short)}")
+    if rec.get("cited"):
+        lines.append("- cited:")
+    for c in rec.get("cited") or []:
+        mark = {True: " ✓", False: " ✗ imprecise"}.get(c.get("precise"), "")
+        lines.append(f"  [{c['marker']}] {_cell(c['title'])} — {c['source']} "
+                     f"[{c['start']}:{c['end']}]{mark}")
     for w in rec.get("warnings", []):
         lines.append(f"- warning: {_cell(w)}")
     return lines + [""]
@@ -138,9 +146,14 @@ def render_markdown(report: dict[str, Any], failures: bool = True) -> str:
     cfg = report.get("config", {})
     k = cfg.get("k", 5)
     lines = ["# RAG evaluation", "",
-             f"Questions: `{cfg.get('questions')}` · k={k} · mode={cfg.get('mode')}"
+             f"Questions: `{cfg.get('questions')}`"
+             + (f" · split={cfg['split']}" if cfg.get("split") else "")
+             + f" · k={k} · mode={cfg.get('mode')}"
              + (" · retrieval only" if cfg.get("retrieval_only") else "")
-             + f" · {cfg.get('created', '')}", "", "## Metrics", ""]
+             + f" · {cfg.get('created', '')}"]
+    if cfg.get("corpus") or cfg.get("index_dir"):
+        lines += ["", f"Corpus: `{cfg.get('corpus')}` · index: `{cfg.get('index_dir')}`"]
+    lines += ["", "## Metrics", ""]
     lines += _headline(report, k)
     if report.get("baseline_delta"):
         lines += _delta_section(report["baseline_delta"], k)
