@@ -48,7 +48,7 @@ def section_years(facts: ReportFacts, offset: int) -> tuple[int, ...]:
     if facts.kind != "work_report" or facts.plan_start is None or facts.year is None:
         return facts.years
     if offset >= facts.plan_start:
-        return (facts.year,)
+        return tuple(y for y in facts.years if y >= facts.year)
     return tuple(y for y in facts.years if y < facts.year)
 
 

@@ -90,16 +90,24 @@ def unread_facts(chunks: list[Chunk]) -> dict[str, str]:
     return found
 
 
-def load_existing(settings: Settings, backend: str) -> tuple[VectorStore | None, str | None]:
-    """The reusable current index, or None and why it cannot be reused; a corrupt index raises."""
+def load_existing(settings: Settings, backend: str) -> tuple[VectorStore | None, str | None, VectorStore | None]:
+    """The reusable current index, or None and why it cannot be reused; a corrupt index raises.
+
+    The third item is an index whose vectors can still be reused by chunk text (same embedding
+    model, other chunking or facts), so a rebuild embeds only what it must.
+    """
     try:
         store = VectorStore.load(settings.index_dir)
     except IndexMissingError:
-        return None, None
+        return None, None, None
     except IndexOutdatedError as exc:
-        return None, str(exc).split(";")[0]
+        return None, str(exc).split(";")[0], None
     why = store.manifest.mismatch(backend, settings.embedding_model, settings.chunker.as_dict())
-    return (None, why) if why else (store, None)
+    if why is None:
+        return store, None, None
+    same_model = (store.manifest.embedding_backend, store.manifest.embedding_model) == (backend,
+                                                                                       settings.embedding_model)
+    return None, why, store if same_model else None
 
 
 def plan_sources(settings: Settings, paths: list[Path] | None, previous: VectorStore | None) -> list[SourceFile]:
@@ -122,7 +130,7 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
     with index_lock(settings.index_dir):
         for leftover in settings.index_dir.glob(".*.tmp"):
             leftover.unlink(missing_ok=True)
-        previous, why = (None, "--rebuild asked for") if rebuild else load_existing(settings, backend)
+        previous, why, donor = (None, "--rebuild asked for", None) if rebuild else load_existing(settings, backend)
         if why:
             report.rebuilt_because = why
             log.warning("full rebuild: %s", why)
@@ -155,6 +163,9 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
                     reusable[_text_key(embedding_text(chunk))] = old_vectors[position]
             files = {name: old_files[name] for name in keep}
 
+        if donor is not None and donor.manifest.chunker.get("embed_format") == settings.chunker.embed_format:
+            for position, vector in enumerate(donor.vectors()):
+                reusable[_text_key(embedding_text(donor.chunks[position]))] = vector
         fresh: list[Chunk] = []
         skipped = dict(still_bad)
         for source in sources:

@@ -27,6 +27,7 @@ class ReportFacts:
     doc_start: int = 0
     doc_end: int = 0
     notes: tuple[str, ...] = ()
+    place_candidates: tuple[str, ...] = ()  # namesakes the text could not tell apart (place is then None)
 
     @property
     def place_name(self) -> str | None:
@@ -42,7 +43,7 @@ class ReportFacts:
     def from_dict(cls, data: dict[str, Any]) -> ReportFacts:
         known = {f.name for f in fields(cls)}
         data = {k: v for k, v in data.items() if k in known}
-        for key in ("years", "notes"):
+        for key in ("years", "notes", "place_candidates"):
             data[key] = tuple(data.get(key) or ())
         return cls(**data)
 

@@ -33,13 +33,31 @@ from .ui_render import (  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [
-    "海珠区2023年地区生产总值是多少?",
-    "天河区2020年地区生产总值是多少?",
-    "天河区和越秀区2020年GDP分别是多少?",
-    "增城十四五规划提出2025年GDP目标是多少?",
-    "What was Haizhu District's GDP in 2023?",
-]
+MAX_EXAMPLES = 5
+
+
+def example_questions(limit: int = MAX_EXAMPLES) -> list[str]:
+    """Questions about the reports actually indexed (their places and years), so examples fit any corpus."""
+    try:
+        reports = api.default_retriever().corpus.reports
+    except Exception:  # noqa: BLE001 - no index yet: the page still opens, without examples
+        return []
+    from pypinyin import lazy_pinyin
+    chosen, seen = [], set()
+    rank = {"county": 0, "city": 1, "province": 2, "town": 3}
+    reports = sorted(reports, key=lambda r: (rank.get(r.level or "", 4), -(r.year or 0)))
+    for facts in reports:
+        name = facts.place_name
+        if not name or facts.kind != "work_report" or not facts.year or name in seen:
+            continue
+        seen.add(name)
+        chosen.append(f"{name}{facts.year - 1}年地区生产总值是多少?")
+    chosen = chosen[:limit - 1]
+    if chosen:
+        first = next(r for r in reports if r.place_name and f"{r.place_name}{(r.year or 1) - 1}年" in chosen[0])
+        english = "".join(lazy_pinyin(first.place_name[:-1])).capitalize()
+        chosen.append(f"What was the GDP of {english} in {first.year - 1}?")
+    return chosen[:limit]
 PENDING = "⏳ 正在检索报告… (searching the reports)"
 CONCURRENCY = 4
 _upload_lock = threading.Lock()  # one upload indexes at a time in this process (index_lock covers processes)
@@ -266,10 +284,13 @@ def build_app() -> gr.Blocks:
                                      feedback_options=None, latex_delimiters=[], placeholder=(
                                          "Ask about the government work reports, in Chinese or English."))
                 with gr.Row():
-                    question = gr.Textbox(show_label=False, placeholder="例如: 海珠区2023年地区生产总值是多少?",
+                    examples = example_questions()
+                    question = gr.Textbox(show_label=False, placeholder="例如: " + (examples[0] if examples else
+                                                                                 "某某区2023年地区生产总值是多少?"),
                                           scale=5, elem_id="rag-question", autofocus=True)
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="rag-ask")
-                gr.Examples(EXAMPLES, inputs=question, label="Example questions")
+                if examples:
+                    gr.Examples(examples, inputs=question, label="Example questions")
                 with gr.Row():
                     helpful = gr.Button("👍 helpful", size="sm", elem_id="rag-helpful")
                     wrong = gr.Button("👎 wrong", size="sm", elem_id="rag-wrong")

@@ -9,11 +9,12 @@ from ..errors import ConfigError, LLMError
 from ..retrieval.query import analyse, check_question
 from ..types import Answer, Citation, Passage
 from .citations import check_citations
-from .direct import direct_value, whose
+from .direct import LISTING, direct_value, whose
 from .extractive import (
     ASKED_UNIT,
     INJECTION,
     QUANTITY,
+    YEAR_MENTION,
     ExtractiveConfig,
     SentenceScorer,
     asked_head,
@@ -22,7 +23,7 @@ from .extractive import (
 )
 from .followup import is_follow_up, normalise_history, rewrite_follow_up
 from .prompts import load_prompts
-from .scope import ambiguity_note, out_of_scope
+from .scope import ambiguity_note, narrow_namesakes, out_of_scope
 
 log = logging.getLogger(__name__)
 MODES = ("auto", "llm", "extractive")
@@ -79,7 +80,7 @@ class Answerer:
             mode = "extractive"
         standalone = self._standalone(question, history, mode, warnings)
         rewritten = standalone if standalone != question else None
-        analysis = self.retriever.analyse(standalone)
+        analysis = narrow_namesakes(self.retriever.analyse(standalone), self.retriever.corpus)
         english = analyse(question).english
         why_not = out_of_scope(analysis, self.retriever.corpus, english)
         if why_not:
@@ -87,7 +88,7 @@ class Answerer:
             yield text
             yield Answer(question, text, refused=True, mode=mode, warnings=warnings, rewritten_question=rewritten)
             return
-        passages = self.retriever.retrieve(standalone, k=k)
+        passages = self.retriever.retrieve(standalone, k=k, analysis=analysis)
         warnings += injection_warnings(passages)
         note = ambiguity_note(analysis, english)
         if note:
@@ -161,6 +162,7 @@ class Answerer:
             citations.append(Citation(marker=len(citations) + 1, source=passage.source, title=passage.title,
                                       text=sentence.text, start=sentence.start, end=sentence.end,
                                       page=passage.page, facts=passage.facts))
+        warnings += unsure_place_warnings(citations, english)
         lines = self._direct_lines(analysis, chosen, passages, english)
         note = ambiguity_note(analysis, english)
         if note:
@@ -174,8 +176,8 @@ class Answerer:
 
     def _direct_lines(self, analysis, chosen, passages: list[Passage], english: bool) -> list[str]:
         """"答：海珠区2023年为2720.16亿元[1]" per side, when the question asks for a figure and one is clear."""
-        if not QUANTITY.search(analysis.text):
-            return []
+        if not QUANTITY.search(analysis.text) or LISTING.search(analysis.text):
+            return []  # names and lists are answered by the quotes themselves
         unit = ASKED_UNIT.search(analysis.simplified)
         weights = self.scorer.query_weights(analysis)
         head = asked_head(analysis)
@@ -186,7 +188,7 @@ class Answerer:
             ranked = sorted(enumerate(chosen, start=1), key=lambda item: -item[1].score)
             for number, sentence in ranked:
                 passage = passages[sentence.passage]
-                if len(sides) > 1 and not on_side(passage, side):
+                if len(sides) > 1 and not (on_side(passage, side) and _names_side_year(sentence.text, passage, side)):
                     continue
                 value = direct_value(sentence.text, side, unit.group(1) if unit else None, words)
                 if value:
@@ -195,6 +197,26 @@ class Answerer:
                                  else f"{DIRECT_INTRO[english]}{who}为{value}[{number}]。")
                     break
         return lines
+
+
+def _names_side_year(text: str, passage: Passage, side) -> bool:
+    """For a comparison of years: the sentence names this side's year, or its report part is about it alone."""
+    if len(side.years) != 1:
+        return True
+    mentioned = {int(y) for y in YEAR_MENTION.findall(text)}
+    if mentioned:
+        return side.years[0] in mentioned
+    return bool(passage.years) and side.years[0] in passage.years
+
+
+def unsure_place_warnings(citations: list[Citation], english: bool) -> list[str]:
+    """Say so when a quoted report does not tell which of several same-name places issued it."""
+    notes = []
+    for facts in dict.fromkeys(c.facts for c in citations if c.facts and c.facts.place_candidates):
+        names = "、".join(key.replace("/", "") for key in facts.place_candidates)
+        notes.append(f"《{facts.title}》 does not say which of {names} issued it" if english
+                     else f"《{facts.title}》未写明是哪一个地方的报告（{names}之一）")
+    return notes
 
 
 def injection_warnings(passages: list[Passage]) -> list[str]:

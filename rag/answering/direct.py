@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import re
 
+from ..places import gazetteer
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import to_simplified
 from ..types import Passage
 
-UNITS = (r"万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
+UNITS = (r"微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
-QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:[,，]\d{{3}})*(?:\.\d+)?)\s*({UNITS})?")
+QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:[,，]\d{{3}})*(?:\.\d+)?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
+LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
 GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|growth|grew|increase|rise", re.I)
 GROWTH_WORD = re.compile(r"增长|增速|增幅|提高|上升|下降|增加")
 YEAR_OR_ORDINAL = re.compile(r"^(?:19|20)\d{2}$")
@@ -55,7 +57,8 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
 def whose(passage: Passage, analysis: QueryAnalysis, english: bool) -> str:
     """The place and year a figure belongs to, from the report's own facts: "海珠区2023年"."""
     facts = passage.facts
-    place = facts.place_name if facts and facts.place else ""
+    known = gazetteer().get(facts.place) if facts else None
+    place = known.label if known else ""
     asked = [y for y in analysis.years if not passage.years or y in passage.years]
     years = asked or (list(passage.years) if len(passage.years) == 1 else [])
     year = years[0] if len(years) == 1 else None

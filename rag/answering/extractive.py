@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..ingest.periods import PERIOD
 from ..places.gazetteer import short_name
 from ..retrieval.fusion import place_match
 from ..retrieval.glossary import CHINESE_SYNONYMS, ENGLISH_TERMS
@@ -23,6 +24,10 @@ LIST_NUMBER = re.compile(r"^\s*[(（]?\d{1,2}[)）.、]")
 YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
 ASKED_UNIT = re.compile(r"(?:多少|几)(亿元|万元|元|平方米|平方公里|公里|人次|万人|个|家|台|人|宗|套|座|所|吨|亩|项|件|辆|张|户|天)")
 
+
+WHO_ASKED = re.compile(r"谁|哪位|who\b", re.I)
+OFFICIAL = re.compile(r"(?:代理|代)?(?:区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)\s*[\u4e00-\u9fff]{2,4}")
+HEADER_CHARS = 600  # where a report names who delivers it
 
 EXPANDED = set(ENGLISH_TERMS) | set(CHINESE_SYNONYMS)
 
@@ -44,6 +49,8 @@ class ExtractiveConfig:
 
     min_score: float = 0.30
     keep_ratio: float = 0.5
+    speaker_margin: float = 0.2  # "who delivered the report": the header's 区长 XXX line clears the bar by this
+    far_ratio: float = 0.9     # a runner-up from another passage must score this close to the best
     max_sentences: int = 4
     dense_weight: float = 0.3  # share of the score from e5 similarity of question and sentence
     no_number: float = 0.3     # a "how many" question and a sentence without digits
@@ -51,6 +58,7 @@ class ExtractiveConfig:
     wrong_year: float = 0.3    # the sentence names other years than the asked ones
     other_period: float = 0.25  # the sentence names no year and its report is about other years
     head_miss: float = 0.5     # the sentence lacks the head of the asked metric (…收入, …率, …总额)
+    metric_miss: float = 0.6   # the sentence lacks the asked metric's whole name (一般公共预算收入)
     short_sentence: int = 25   # headings shorter than this are quoted with what follows
     title_weight: float = 0.5  # a question word found only in the report title counts this much
     phrase_weight: float = 0.4  # share of the score from the question's character bigrams found verbatim
@@ -84,8 +92,8 @@ class SentenceScorer:
         return self._titles[title]
 
     def query_weights(self, analysis: QueryAnalysis) -> dict[str, float]:
-        tokens = tokenize(" ".join([analysis.simplified, *analysis.expansions]))
-        # Places and years were matched at the report level; sentences rarely repeat them.
+        # Places, years and plan periods were matched at the report level; sentences rarely repeat them.
+        tokens = tokenize(" ".join([PERIOD.sub(" ", analysis.simplified), *analysis.expansions]))
         words = [*analysis.place_words, *(p.name for p in analysis.places)]
         names = {str(y) for y in analysis.years} | {short_name(w) for w in words} | set(words)
         weights = {}
@@ -112,12 +120,17 @@ class SentenceScorer:
         score = overlap if analysis.english else \
             (1 - config.phrase_weight) * overlap + config.phrase_weight * _phrase_cover(analysis, text)
         head = asked_head(analysis)
-        if head and head not in to_simplified(text):
+        if head and head not in to_simplified(text) and not _head_by_unit(head, to_simplified(text)):
             score *= config.head_miss
         if QUANTITY.search(analysis.text) and not _states_quantity(text):
             score *= config.no_number
         if asked_unit and not re.search(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}", to_simplified(text)):
             score *= config.wrong_unit
+        elif head in MONEY_HEADS and not analysis.english and not MONEY.search(to_simplified(text)):
+            score *= config.wrong_unit  # 收入是多少 asks for an amount, not a growth rate
+        metric = asked_metric(analysis)
+        if metric and metric not in to_simplified(text).replace("的", ""):
+            score *= config.metric_miss
         if analysis.years:
             mentioned = {int(y) for y in YEAR_MENTION.findall(text)}
             covered = set(passage.years)
@@ -125,6 +138,9 @@ class SentenceScorer:
                 score *= config.wrong_year
             elif not mentioned and covered and not covered & set(analysis.years):
                 score *= config.other_period
+        if WHO_ASKED.search(analysis.text) and OFFICIAL.search(text) and passage.facts is not None \
+                and sentence.start - passage.facts.doc_start < HEADER_CHARS:
+            score = max(score, config.min_score + config.speaker_margin)  # the report's own speaker line
         return score - 0.01 * sentence.passage
 
 
@@ -140,6 +156,34 @@ def _states_quantity(text: str) -> bool:
     """A number that can answer "how many": digits (not years, list numbers, PM2.5) or 七成, 十个, 两家."""
     bare = LIST_NUMBER.sub("", YEAR_MENTION.sub("", text))
     return bool(DIGIT.search(bare) or CHINESE_QUANTITY.search(bare))
+
+
+MONEY_HEADS = {"收入", "总值", "产值", "总额", "支出", "销售额", "营业额", "利润", "税收", "投资额", "余额"}
+MONEY = re.compile(r"\d\s*(?:万亿|亿|万|千)?\s*(?:元|美元)")
+METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|产值|总额|支出|销售额|营业额|利润|投资额|余额))"
+                           r"(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
+
+
+def asked_metric(analysis: QueryAnalysis) -> str | None:
+    """The whole name of an asked amount, places and years left out: 一般公共预算收入 in 从化区2020年一般公共预算收入是多少."""
+    if analysis.english:
+        return None
+    text = analysis.simplified
+    for word in analysis.place_words:
+        text = text.replace(word, " ")
+    text = re.sub(r"(?:19|20)\d{2}年?|全年|全区|全市|全县|全镇|的", " ", text)
+    match = METRIC_PHRASE.search(text)
+    return match.group(1) if match and len(match.group(1)) >= 4 else None
+
+
+HEAD_UNITS = {"人数": re.compile(r"\d\s*万?人"), "人口": re.compile(r"\d\s*万?人"), "天数": re.compile(r"\d\s*天"),
+              "面积": re.compile(r"\d\s*(?:万)?(?:平方|亩|公顷)")}
+
+
+def _head_by_unit(head: str, text: str) -> bool:
+    """人数 is stated as "6.46万人", 面积 as "36平方公里": the unit stands for the head."""
+    pattern = HEAD_UNITS.get(head)
+    return bool(pattern and pattern.search(text))
 
 
 def asked_head(analysis: QueryAnalysis) -> str | None:
@@ -186,10 +230,13 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
                     chosen.append(sentence)
                 break
     best = candidates[0].score
-    for sentence in candidates:
+    for sentence in candidates:  # runners-up: close in score, and next to a chosen sentence or nearly as good
         if len(chosen) >= config.max_sentences:
             break
-        if sentence not in chosen and sentence.score >= best * config.keep_ratio:
+        if sentence in chosen or sentence.score < best * config.keep_ratio:
+            continue
+        near = any(c.passage == sentence.passage for c in chosen)
+        if near or sentence.score >= best * config.far_ratio:
             chosen.append(sentence)
     chosen = [_extend_heading(s, passages[s.passage], config.short_sentence) for s in chosen]
     return sorted(chosen, key=lambda s: (s.passage, s.start))
@@ -246,8 +293,9 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
             if match < 0.5 or not any(n in to_simplified(sentence.text) for n in names):
                 return False
     asked = analysis.asked_years
-    if asked and passage.years and not set(passage.years) & asked:
+    if asked:
         mentioned = {int(y) for y in YEAR_MENTION.findall(sentence.text)}
-        if not mentioned & asked:
-            return False
+        part_is_about_asked = bool(passage.years) and bool(set(passage.years) & asked)
+        if not part_is_about_asked and not mentioned & asked and (passage.years or mentioned):
+            return False  # another year's part of a report, or a sentence that names only other years
     return True

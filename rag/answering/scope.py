@@ -1,12 +1,29 @@
 """Is a question about a place and year the corpus covers at all? Honest refusals that say what is held."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..retrieval.corpus_places import CorpusPlaces
 from ..retrieval.query import QueryAnalysis
 
 
 def _label(place) -> str:
     return place.label
+
+
+def narrow_namesakes(analysis: QueryAnalysis, corpus: CorpusPlaces) -> QueryAnalysis:
+    """Of same-name places, keep those whose reports cover the asked years (when at least one does)."""
+    asked = analysis.asked_years
+    if not asked or not analysis.ambiguous:
+        return analysis
+    places = list(analysis.places)
+    ambiguous = []
+    for word, group in analysis.ambiguous:
+        covering = [p for p in group if corpus.covers(p, asked) is not False]
+        if covering and len(covering) < len(group):
+            places = [p for p in places if p not in group or p in covering]
+        ambiguous.append((word, group))
+    return replace(analysis, places=places, ambiguous=ambiguous)
 
 
 def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -> str | None:
@@ -38,6 +55,13 @@ def ambiguity_note(analysis: QueryAnalysis, english: bool) -> str | None:
     parts = []
     for word, places in analysis.ambiguous:
         labels = "、".join(p.label for p in places)
-        parts.append(f"“{word}” may mean {labels}; each is answered separately." if english
-                     else f"“{word}”对应已收录的多个地方（{labels}），以下分别作答。")
+        kept = [p for p in places if p in analysis.places]
+        if len(kept) == 1:
+            parts.append(f"“{word}” may mean {labels}; only {kept[0].label}'s reports cover the asked year, "
+                         f"so this answer is about {kept[0].label}." if english
+                         else f"“{word}”对应已收录的多个地方（{labels}），只有{kept[0].label}的报告涉及所问年份，"
+                              f"以下按{kept[0].label}作答。")
+        else:
+            parts.append(f"“{word}” may mean {labels}; each is answered separately." if english
+                         else f"“{word}”对应已收录的多个地方（{labels}），以下分别作答。")
     return " ".join(parts)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 
@@ -18,6 +19,7 @@ REPORT_TITLE = re.compile(r"^[ \t]*(?:【[^】\n]{1,20}】)?[^\n。；;，,：:�
 # What follows a report's title within a few lines: the speech line or the opening address.
 REPORT_HEADER = re.compile(r"人民代表大会|各位代表|工作回顾|过去一年|过去五年|(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
 HEADER_WINDOW = 400
+MIN_REPORT_CHARS = 300
 
 
 @lru_cache(maxsize=1)
@@ -37,7 +39,9 @@ def report_starts(text: str) -> list[int]:
     simplified = to_simplified(text)
     starts = [m.start() + len(m.group()) - len(m.group().lstrip()) for m in REPORT_TITLE.finditer(simplified)
               if REPORT_HEADER.search(simplified, m.end(), m.end() + HEADER_WINDOW)]
-    return starts if len(starts) >= 2 else []
+    # A title repeated a few lines down ("2017政府工作报告" then "政府工作报告") starts no new report.
+    kept = [s for s, following in zip(starts, starts[1:] + [len(text)]) if following - s >= MIN_REPORT_CHARS]
+    return kept if len(kept) >= 2 else []
 
 
 def split_documents(source: SourceText) -> list[Document]:
@@ -58,8 +62,13 @@ def split_documents(source: SourceText) -> list[Document]:
         if not pages:
             continue
         segments = tuple(s for p in pages for s in p[3])
-        title = find_title(text, segments) or source.name
-        facts = read_facts(text, start, end, title)  # the whole report's facts: later PDF pages keep them
+        title = find_title(text, segments)
+        facts = read_facts(text, start, end, title or "")  # the whole report's facts: later PDF pages keep them
+        if not title:
+            facts = replace(facts, title=derived_title(facts) or source.name)
+        elif facts.place and not _names_place(title, facts.place):
+            # "政府工作报告" alone does not say whose it is; answers quote titles to say whose figure it is
+            facts = replace(facts, title=f"{place_label(facts.place)}：{title}")
         for page_start, page_end, page, page_segments in pages:
             documents.append(Document(source=source.name, facts=facts, start=page_start, end=page_end,
                                       page=page, segments=page_segments))
@@ -126,4 +135,30 @@ def find_title(text: str, segments: tuple[tuple[int, int], ...]) -> str | None:
         if len(line) <= 80 and TITLE_WORDS.search(to_simplified(line)) \
                 and not line.endswith(("。", ":", "：", ",", "，")) and "《" not in line:
             return line.replace(" ", "") if re.fullmatch(r"(\S ){3,}\S", line) else line
-    return first[:80]
+    return None if SPEECH_LINE.search(to_simplified(first)) else first[:80]
+
+
+KIND_TITLES = {"work_report": "政府工作报告", "five_year_plan": "五年规划", "plan_execution": "计划执行情况报告",
+               "statistics": "统计公报"}
+SPEECH_LINE = re.compile(r"人民代表大会|各位代表")
+
+
+def place_label(key: str) -> str:
+    from ..places import gazetteer
+    place = gazetteer().get(key)
+    return place.label if place else key.rsplit("/", 1)[-1]
+
+
+def _names_place(title: str, key: str) -> bool:
+    from ..places.gazetteer import short_name
+    name = key.rsplit("/", 1)[-1]
+    return short_name(name) in to_simplified(title)
+
+
+def derived_title(facts) -> str | None:
+    """A title from the report's facts when its text has none: "南昌市西湖区2021年政府工作报告"."""
+    from ..places import gazetteer
+    place = gazetteer().get(facts.place)
+    if place is None or facts.kind not in KIND_TITLES:
+        return None
+    return f"{place.label}{f'{facts.year}年' if facts.year else ''}{KIND_TITLES[facts.kind]}"

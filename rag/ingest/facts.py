@@ -22,12 +22,15 @@ KIND_PATTERNS = (  # first match wins: a plan-execution report also says 计划
 )
 HEADER_PATTERNS = (
     re.compile(r"在([^\n，。,]{2,40}?)第[一二三四五六七八九十\d]{1,4}届人民代表大会"),
+    re.compile(r"([^\n，。,在]{2,20}?)第[一二三四五六七八九十\d]{1,4}届人民代表大会"),
     re.compile(r"代表([^\n，。,]{2,30}?)人民政府"),
     re.compile(r"([^\n，。,\s]{2,30}?)人民政府(?:办公室|区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)"),
 )
 YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})年")
 SPEECH_DATE = re.compile(r"((?:19|20)\d{2})年\d{1,2}月\d{1,2}日")
 PUBLISH_DATE = re.compile(r"(?:发布日期|发布时间|日期)[:：]\s*((?:19|20)\d{2})[-年/.]")
+REVIEW_HEADING = re.compile(r"((?:19|20)\d{2})年(?:工作)?(?:回顾|总结)")
+TARGET_YEAR = re.compile(r"(?:到|至|在)((?:19|20)\d{2})年")
 LOOK_BACK = re.compile(r"过去五年|五年来|过去的五年|[十][一二三四五六七八九]五.{0,2}时期")
 HEADER_CHARS = 1500
 BODY_CHARS = 30000
@@ -42,23 +45,24 @@ def read_facts(text: str, start: int, end: int, title: str) -> ReportFacts:
     year = report_year(simple_title, body, kind)
     if year is None:
         notes.append("no year in the title or the date lines")
-    place, why = issuer(simple_title, body)
+    place, why, namesakes = issuer(simple_title, body)
     if place is None:
         notes.append(why)
     plan_start = plan_section_start(text, start, end, year) if kind == "work_report" else None
     return ReportFacts(title=title, place=place.key if place else None, level=place.level if place else None,
                        year=year, kind=kind, years=tuple(sorted(years_covered(kind, year, simple_title, body))),
-                       plan_start=plan_start, doc_start=start, doc_end=end, notes=tuple(notes))
+                       plan_start=plan_start, doc_start=start, doc_end=end, notes=tuple(notes),
+                       place_candidates=tuple(p.key for p in namesakes))
 
 
 def report_kind(title: str, head: str) -> str:
     for kind, pattern in KIND_PATTERNS:
         if pattern.search(title):
             return kind
+    if re.search(r"向大会(?:作)?(?:政府)?(?:工作)?报告|各位代表", head):
+        return "work_report"  # a speech to the people's congress
     for kind, pattern in KIND_PATTERNS:
-        if kind == "work_report" and re.search(r"向大会报告|各位代表", head):
-            return kind
-        if kind != "work_report" and pattern.search(head[:300]):
+        if pattern.search(head[:300]):
             return kind
     return "news" if re.search(r"来源[:：]|记者|讯", head[:600]) else "other"
 
@@ -73,6 +77,9 @@ def report_year(title: str, body: str, kind: str) -> int | None:
         match = pattern.search(body[:HEADER_CHARS])
         if match:
             return int(match.group(1))
+    review = REVIEW_HEADING.search(body[:HEADER_CHARS * 2])
+    if review and kind == "work_report":
+        return int(review.group(1)) + 1  # "一、2015年工作回顾" opens the 2016 report
     dates = SPEECH_DATE.findall(body)
     return int(dates[-1]) if dates else None
 
@@ -94,23 +101,28 @@ def years_covered(kind: str, year: int | None, title: str, body: str) -> set[int
     if kind == "plan_execution":
         return {year - 1, year}
     if kind == "work_report":
-        covered = {year - 1, year}
+        covered = {year - 1, year} | target_years(year, body)
         if LOOK_BACK.search(body[:len(body) // 2]):
             covered |= set(range(year - 5, year))
         return covered
     return set()
 
 
+def target_years(year: int, body: str) -> set[int]:
+    """Later years a report sets targets for ("到2025年…"), up to the end of the next plan period."""
+    return {int(y) for y in TARGET_YEAR.findall(body) if year < int(y) <= year + 6}
+
+
 def _header_strings(title: str, body: str) -> list[str]:
     strings = [title]
-    head = body[:HEADER_CHARS]
+    head = re.sub(r"\s+", "", body[:HEADER_CHARS])  # header lines are often broken mid-name
     for pattern in HEADER_PATTERNS:
         strings += [m.group(1) for m in pattern.finditer(head)]
     return strings
 
 
-def issuer(title: str, body: str) -> tuple[Place | None, str]:
-    """The government that issued the report, or (None, why not)."""
+def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
+    """The government that issued the report, or (None, why not, the namesakes it may be)."""
     gaz = gazetteer()
     aliases = alias_table(gaz, ())
     for text in _header_strings(title, body):
@@ -125,10 +137,10 @@ def issuer(title: str, body: str) -> tuple[Place | None, str]:
         if len(candidates) > 1:
             candidates = _by_context(candidates, body)
         if len(candidates) == 1:
-            return candidates[0], ""
+            return candidates[0], "", []
         names = "、".join(c.key for c in candidates)
-        return None, f"{deepest.text} names several places ({names}) and the text does not tell which"
-    return None, "no place named in the title or the header lines"
+        return None, f"{deepest.text} names several places ({names}) and the text does not tell which", candidates
+    return None, "no place named in the title or the header lines", []
 
 
 def _by_context(candidates: list[Place], body: str) -> list[Place]:

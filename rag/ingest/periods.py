@@ -10,6 +10,7 @@ import re
 _DIGITS = "一二三四五六七八九"
 # 十四五 (three characters) is unambiguous; 十五/九五 need quotes or a following 规划/时期 to be a plan.
 PERIOD = re.compile(r"[“\"]?(十[一二三四五六七八九]|十|[一二三四五六七八九])五[”\"]?(规划|时期|期间|计划|末|初|以来)?")
+ORDINAL_PERIOD = re.compile(r"第(十[一二三四五六七八九]|十|[一二三四五六七八九])个五年(?:规划|计划)")
 ENGLISH_PERIOD = re.compile(r"(\d{1,2})(?:st|nd|rd|th)\s+five[- ]year", re.I)
 PLAN_HEADING = re.compile(
     r"(?:((?:19|20)\d{2})|今)年(?:的|全区|全市|全县|全镇|全乡|全旗|全州|全省|我镇|我区|我县|我市|我乡|我旗)?(?:主要)?"
@@ -44,6 +45,10 @@ def periods_named(text: str) -> list[range]:
         if len(token) == 1 and not (quoted or match.group(2)):
             continue  # 十五 alone is fifteen
         span = plan_years(plan_number(token))
+        if span not in found:
+            found.append(span)
+    for match in ORDINAL_PERIOD.finditer(text):
+        span = plan_years(plan_number(match.group(1)))
         if span not in found:
             found.append(span)
     for match in ENGLISH_PERIOD.finditer(text):

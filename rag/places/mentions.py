@@ -16,10 +16,12 @@ from functools import lru_cache
 from .gazetteer import Gazetteer, Place
 
 MIN_ALIAS = 2
+GENERIC_NAME = 3  # a name shared by more places than this (经开区, 城关镇) names a kind of place, not one place
 COMMON_WORD_FREQ = 1000  # jieba dictionary frequency above which a non-place-tagged word is a word first
 ENGLISH_LEVELS = {"province": "province", "city": "city", "prefecture": "city", "district": "county",
                   "county": "county", "banner": "county", "town": "town", "township": "town",
                   "subdistrict": "town", "street": "town"}
+NOT_A_PLACE_AFTER = set("路街巷桥站园厦馆院校港湾里")  # 北京路, 中山大学…: a street or a building, not the place
 _ENGLISH_WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -56,8 +58,9 @@ def alias_table(gaz: Gazetteer, known: Iterable[Place]) -> dict[str, list[Place]
     table: dict[str, list[Place]] = {}
     common = _common_words()
     for alias, places in gaz.by_alias.items():
-        if len(alias) >= MIN_ALIAS and alias not in common:
-            table[alias] = [p for p in places if p.level != "town"]
+        places = [p for p in places if p.level != "town"]
+        if len(alias) >= MIN_ALIAS and alias not in common and len(places) <= GENERIC_NAME:
+            table[alias] = places
     for place in known:
         for item in [place, *gaz.parents(place)]:
             if len(item.alias) >= MIN_ALIAS and item.alias != item.name:
@@ -82,7 +85,7 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
             if places:
                 found = Mention(position, position + size, piece, tuple(places), "name")
                 break
-            if piece in aliases:
+            if piece in aliases and text[position + size:position + size + 1] not in NOT_A_PLACE_AFTER:
                 found = Mention(position, position + size, piece, tuple(aliases[piece]), "alias")
                 break
         if found:

@@ -17,9 +17,10 @@ class CorpusPlaces:
         gaz = gazetteer()
         self.places: dict[str, Place] = {}
         for facts in self.reports:
-            place = gaz.get(facts.place)
-            if place is not None:
-                self.places[place.key] = place
+            for key in (facts.place, *facts.place_candidates):
+                place = gaz.get(key)
+                if place is not None:
+                    self.places[place.key] = place
 
     @cached_property
     def aliases(self) -> dict[str, list[Place]]:
@@ -30,7 +31,7 @@ class CorpusPlaces:
         return place.key in self.places
 
     def reports_about(self, place: Place) -> list[ReportFacts]:
-        return [r for r in self.reports if r.place == place.key]
+        return [r for r in self.reports if r.place == place.key or place.key in r.place_candidates]
 
     @property
     def has_unknown_places(self) -> bool:

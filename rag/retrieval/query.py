@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from ..errors import QuestionError
 from ..ingest.periods import periods_named
 from ..places import Mention, Place, find_mentions, gazetteer
+from ..places.mentions import GENERIC_NAME
 from ..textnorm import to_simplified
 from .corpus_places import CorpusPlaces
 
@@ -17,6 +18,7 @@ MAX_QUESTION_CHARS = 2000
 MAX_K = 100
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_BASE_YEAR = re.compile(r"(?:比|较|相比|与|同)\s*$|compared (?:to|with)\s*$|than\s*$|since\s*$")
 _REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?的?(?:[\u4e00-\u9fff]{0,6}?)(?:政府)?工作报告")
 # What may stand between a place and the place that locates it: 深圳龙岗, 南京市的鼓楼区, "Gulou District, Fuzhou".
 _QUALIFIER_GAP = re.compile(r"[\s,，、的()（）]*|\s*(?:of|in|,)\s*|'s\s*|’s\s*", re.I)
@@ -111,7 +113,8 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place],
             ambiguous.append((mention.text, held))
         if held:
             places += [p for p in held if p not in places]
-        elif corpus is None or not corpus.has_unknown_places or mention.kind == "name":
+        elif len(candidates) <= GENERIC_NAME and (corpus is None or not corpus.has_unknown_places
+                                                   or mention.kind == "name"):
             if mention.kind == "name" or len(candidates) == 1:
                 missing += [c for c in candidates[:1] if c not in missing]
     if places:  # a word that also names some far-away place (长安, 新华) does not make a question unanswerable
@@ -129,6 +132,8 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     years = []
     for match in _YEAR.finditer(simplified):
         year = int(match.group(1))
+        if _BASE_YEAR.search(simplified[max(0, match.start() - 3):match.start()]):
+            continue  # 比2015年增长: a base of comparison, not the year asked about
         if year not in years and year not in report_years and 1990 <= year <= 2100:
             years.append(year)
     periods = periods_named(simplified)

@@ -62,10 +62,13 @@ class Retriever:
         """IDF of every BM25 term of the corpus (the answerer weighs question words with them)."""
         return self.bm25.idf
 
-    def retrieve(self, question: str, *, k: int = 5) -> list[Passage]:
-        """The k passages most likely to hold the answer, both sides of a comparison included."""
+    def retrieve(self, question: str, *, k: int = 5, analysis: QueryAnalysis | None = None) -> list[Passage]:
+        """The k passages most likely to hold the answer, both sides of a comparison included.
+
+        `analysis` (from `analyse`, possibly narrowed by the caller) saves reading the question again.
+        """
         question = check_question(question, k, self.settings.max_question_chars)
-        analysis = self.analyse(question)
+        analysis = analysis or self.analyse(question)
         if not self.store.chunks:
             return []
         sides = analysis.sides()
