@@ -193,6 +193,25 @@ def test_upload_new_report_then_ask_and_bad_file(session, app, tmp_path):
     assert "2720.16" in session.ask(HAIZHU_2023)  # still works
 
 
+def test_upload_reports_from_other_provinces_then_ask(session, app):
+    """Two real 西湖区 reports (杭州, 浙江; 南昌, 江西) uploaded in the chat: the place, a missing year,
+    and the same-name place."""
+    page = session.page
+    outside = ROOT / "eval" / "outside" / "reports"
+    upload = page.locator("#rag-upload input[type=file]")
+    upload.set_input_files([str(outside / "xihu_hangzhou_2023.txt"), str(outside / "xihu_nanchang_2021.txt")])
+    note = page.locator("#rag-upload-status")
+    expect(note).to_contain_text("✓ xihu_hangzhou_2023.txt")
+    expect(note).to_contain_text("✓ xihu_nanchang_2021.txt")
+    text = session.ask("杭州市西湖区2022年地区生产总值是多少?")
+    assert "杭州市西湖区2022年为1970.1亿元" in text
+    expect(page.locator("#rag-sources")).to_contain_text("杭州市西湖区2023年政府工作报告摘要")
+    text = session.ask("杭州市西湖区2019年地区生产总值是多少?")
+    assert "已收录的杭州市西湖区报告为2023年，不涉及2019年" in text
+    text = session.ask("西湖区财政总收入是多少?")
+    assert "对应已收录的多个地方" in text and "南昌市西湖区" in text and "杭州市西湖区" in text
+
+
 def test_follow_up_uses_history(session):
     session.ask(HAIZHU_2023)
     text = session.ask("那2019年呢?")

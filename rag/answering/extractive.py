@@ -50,7 +50,6 @@ class ExtractiveConfig:
     min_score: float = 0.30
     keep_ratio: float = 0.5
     speaker_margin: float = 0.2  # "who delivered the report": the header's 区长 XXX line clears the bar by this
-    far_ratio: float = 0.9     # a runner-up from another passage must score this close to the best
     max_sentences: int = 4
     dense_weight: float = 0.3  # share of the score from e5 similarity of question and sentence
     no_number: float = 0.3     # a "how many" question and a sentence without digits
@@ -230,13 +229,12 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
                     chosen.append(sentence)
                 break
     best = candidates[0].score
-    for sentence in candidates:  # runners-up: close in score, and next to a chosen sentence or nearly as good
+    for sentence in candidates:  # runners-up: close in score and from a passage already cited (precise citations)
         if len(chosen) >= config.max_sentences:
             break
         if sentence in chosen or sentence.score < best * config.keep_ratio:
             continue
-        near = any(c.passage == sentence.passage for c in chosen)
-        if near or sentence.score >= best * config.far_ratio:
+        if any(c.passage == sentence.passage for c in chosen):
             chosen.append(sentence)
     chosen = [_extend_heading(s, passages[s.passage], config.short_sentence) for s in chosen]
     return sorted(chosen, key=lambda s: (s.passage, s.start))

@@ -134,13 +134,13 @@ def find_title(text: str, segments: tuple[tuple[int, int], ...]) -> str | None:
     for line in lines[:20]:
         if len(line) <= 80 and TITLE_WORDS.search(to_simplified(line)) \
                 and not line.endswith(("。", ":", "：", ",", "，")) and "《" not in line:
-            return line.replace(" ", "") if re.fullmatch(r"(\S ){3,}\S", line) else line
+            return re.sub(r"\s+", "", line) if re.fullmatch(r"(\S\s+){3,}\S", line) else line
     return None if SPEECH_LINE.search(to_simplified(first)) else first[:80]
 
 
 KIND_TITLES = {"work_report": "政府工作报告", "five_year_plan": "五年规划", "plan_execution": "计划执行情况报告",
                "statistics": "统计公报"}
-SPEECH_LINE = re.compile(r"人民代表大会|各位代表")
+SPEECH_LINE = re.compile(r"^(?:[—\-－]+|[（(])\s*(?:19|20)\d{2}年|^各位代表")  # the date line under a title
 
 
 def place_label(key: str) -> str:

@@ -7,6 +7,7 @@ name several places share (鼓楼区) is settled by the city, province or towns 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..places import Place, find_mentions, gazetteer
 from ..places.mentions import alias_table
@@ -20,6 +21,7 @@ KIND_PATTERNS = (  # first match wins: a plan-execution report also says 计划
     ("five_year_plan", re.compile(r"五年规划|规划纲要|远景目标|[十一二三四五六七八九]五.{0,4}规划")),
     ("work_report", re.compile(r"工作报告|政府工作")),
 )
+NEWS_WORDS = re.compile(r"开幕|闭幕|隆重召开|胜利召开|主持(?:会议|大会)?|记者|报道|讯[)）]?\s|发布会|出席会议")
 HEADER_PATTERNS = (
     re.compile(r"在([^\n，。,]{2,40}?)第[一二三四五六七八九十\d]{1,4}届人民代表大会"),
     re.compile(r"([^\n，。,在]{2,20}?)第[一二三四五六七八九十\d]{1,4}届人民代表大会"),
@@ -56,11 +58,15 @@ def read_facts(text: str, start: int, end: int, title: str) -> ReportFacts:
 
 
 def report_kind(title: str, head: str) -> str:
+    if NEWS_WORDS.search(title):
+        return "news"  # "…会议隆重开幕 张军作政府工作报告" is a headline about the report
     for kind, pattern in KIND_PATTERNS:
         if pattern.search(title):
             return kind
     if re.search(r"向大会(?:作)?(?:政府)?(?:工作)?报告|各位代表", head):
         return "work_report"  # a speech to the people's congress
+    if NEWS_WORDS.search(head[:600]):
+        return "news"  # a report *about* the congress or the report, in the third person
     for kind, pattern in KIND_PATTERNS:
         if pattern.search(head[:300]):
             return kind
@@ -121,10 +127,15 @@ def _header_strings(title: str, body: str) -> list[str]:
     return strings
 
 
+@lru_cache(maxsize=1)
+def _plain_aliases():
+    return alias_table(gazetteer(), ())
+
+
 def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
     """The government that issued the report, or (None, why not, the namesakes it may be)."""
     gaz = gazetteer()
-    aliases = alias_table(gaz, ())
+    aliases = _plain_aliases()
     for text in _header_strings(title, body):
         mentions = find_mentions(text, gaz, aliases, english=False)
         if not mentions:

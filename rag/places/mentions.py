@@ -71,8 +71,11 @@ def alias_table(gaz: Gazetteer, known: Iterable[Place]) -> dict[str, list[Place]
 
 
 def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | None = None,
-                  english: bool = True) -> list[Mention]:
-    """Places named in `text` (simplified Chinese, or English), longest name first at each position."""
+                  english: bool = True, pinyin: dict[str, list[Place]] | None = None) -> list[Mention]:
+    """Places named in `text` (simplified Chinese, or English), longest name first at each position.
+
+    `pinyin` is `pinyin_table(gaz, aliases)`, built once by the caller (it takes a while).
+    """
     aliases = aliases if aliases is not None else {}
     longest = max(gaz.max_name, max((len(a) for a in aliases), default=0))
     mentions: list[Mention] = []
@@ -93,35 +96,31 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
             position = found.end
         else:
             position += 1
-    if english:
-        mentions += pinyin_mentions(text, gaz, aliases)
+    if english and _ENGLISH_WORD.search(text):
+        mentions += pinyin_mentions(text, pinyin if pinyin is not None else pinyin_table(gaz, aliases))
     return sorted(mentions, key=lambda m: m.start)
 
 
-@lru_cache(maxsize=4)
-def _pinyin_table(gaz_id: int, names: tuple[tuple[str, tuple[Place, ...]], ...]) -> dict[str, list[Place]]:
+def pinyin_table(gaz: Gazetteer, aliases: dict[str, list[Place]]) -> dict[str, list[Place]]:
+    """Pinyin spellings ("longgang") of every county and city, and of the `aliases` places."""
     from pypinyin import lazy_pinyin
+    names: dict[str, list[Place]] = {}
+    for place in gaz.places:
+        if place.level != "town":
+            names.setdefault(place.alias, []).append(place)
+    for alias, places in aliases.items():
+        names[alias] = list(dict.fromkeys([*names.get(alias, []), *places]))
     table: dict[str, list[Place]] = {}
-    for alias, places in names:
+    for alias, places in names.items():
         spelled = "".join(lazy_pinyin(alias))
         if spelled.isascii() and len(spelled) >= 4:
             table.setdefault(spelled, []).extend(places)
     return table
 
 
-def pinyin_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]]) -> list[Mention]:
+def pinyin_mentions(text: str, table: dict[str, list[Place]]) -> list[Mention]:
     """Places named in pinyin: "Longgang District", "Chifeng City", "Gulou District of Fuzhou"."""
     words = list(_ENGLISH_WORD.finditer(text))
-    if not words:
-        return []
-    names: dict[str, list[Place]] = {}
-    for place in gaz.places:
-        if place.level != "town":
-            names.setdefault(place.alias, []).append(place)
-    for alias, places in aliases.items():
-        names.setdefault(alias, [])
-        names[alias] = list(dict.fromkeys([*names[alias], *places]))
-    table = _pinyin_table(id(gaz), tuple((a, tuple(p)) for a, p in sorted(names.items(), key=lambda x: x[0])))
     mentions = []
     index = 0
     while index < len(words):

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from functools import cached_property
 
 from ..places import Place, gazetteer
-from ..places.mentions import alias_table
+from ..places.mentions import alias_table, pinyin_table
 from ..types import ReportFacts
 
 
@@ -26,6 +26,11 @@ class CorpusPlaces:
     def aliases(self) -> dict[str, list[Place]]:
         """Abbreviated names to look for in questions: the corpus places first, then uncommon others."""
         return alias_table(gazetteer(), self.places.values())
+
+    @cached_property
+    def pinyin(self) -> dict[str, list[Place]]:
+        """Pinyin names to look for in English questions (built on first use)."""
+        return pinyin_table(gazetteer(), self.aliases)
 
     def holds(self, place: Place) -> bool:
         return place.key in self.places

@@ -54,12 +54,15 @@ ENGLISH_TERMS: dict[str, str] = {
     "development zone": "开发区", "economic and technological development zone": "经济技术开发区",
     "ranking": "排名 位", "ranked": "排名 位", "rank": "排名 位", "area": "面积", "square kilometers": "平方公里",
     "hectares": "公顷", "mu": "亩", "billion yuan": "亿元", "yuan": "元", "percent": "%",
+    "deputies": "代表", "deputy": "代表", "leave": "请假", "absent": "缺席 请假", "session": "会议",
+    "people's congress": "人民代表大会 人大", "congress": "人民代表大会 人大", "honors": "荣获 称号",
+    "honours": "荣获 称号", "titles": "称号 荣获", "awarded": "荣获 获评",
     "cluster": "产业集群", "clusters": "产业集群", "industrial clusters": "产业集群",
 }
 CHINESE_SYNONYMS: dict[str, str] = {
     "gdp": "地区生产总值", "经开区": "经济技术开发区", "生产总值": "地区生产总值", "财政收入": "一般公共预算收入",
     "研发投入": "研发经费", "高企": "高新技术企业", "人口": "常住人口", "十四五": "十四五 2025年",
-    "社零": "社会消费品零售总额", "固投": "固定资产投资", "外资": "实际利用外资", "营收": "营业收入",
+    "社零": "社会消费品零售总额", "荣誉称号": "荣获 获评", "获得了哪些": "荣获", "人代会": "人民代表大会", "固投": "固定资产投资", "外资": "实际利用外资", "营收": "营业收入",
 }
 _ENGLISH = sorted(ENGLISH_TERMS, key=len, reverse=True)
 _ENGLISH_RE = re.compile(r"(?<![a-z])(" + "|".join(re.escape(t) for t in _ENGLISH) + r")(?![a-z])")

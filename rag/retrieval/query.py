@@ -4,11 +4,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from ..errors import QuestionError
 from ..ingest.periods import periods_named
 from ..places import Mention, Place, find_mentions, gazetteer
-from ..places.mentions import GENERIC_NAME
+from ..places.mentions import GENERIC_NAME, pinyin_table
 from ..textnorm import to_simplified
 from .corpus_places import CorpusPlaces
 
@@ -92,11 +93,17 @@ def _qualifies(outer: Mention, inner: Mention, text: str) -> bool:
     return bool(_QUALIFIER_GAP.fullmatch(text[first.end:second.start]))
 
 
+@lru_cache(maxsize=1)
+def _plain_pinyin() -> dict[str, list[Place]]:
+    return pinyin_table(gazetteer(), {})
+
+
 def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place], list[Place],
                                                                      list[tuple[str, list[Place]]], list[str]]:
     """(asked corpus places, asked places missing from the corpus, ambiguous names, names as written)."""
     gaz = gazetteer()
-    mentions = find_mentions(text, gaz, corpus.aliases if corpus else None)
+    mentions = find_mentions(text, gaz, corpus.aliases if corpus else None,
+                             pinyin=corpus.pinyin if corpus else _plain_pinyin())
     qualifiers = {id(o) for o in mentions for i in mentions if o is not i and _qualifies(o, i, text)}
     places: list[Place] = []
     missing: list[Place] = []

