@@ -126,7 +126,7 @@ class SentenceScorer:
         if asked_unit and not re.search(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}", to_simplified(text)):
             score *= config.wrong_unit
         elif head in MONEY_HEADS and not analysis.english and not MONEY.search(to_simplified(text)):
-            score *= config.wrong_unit  # 收入是多少 asks for an amount, not a growth rate
+            return 0.0  # 收入是多少 asks for an amount: a rate or a share is never its answer
         metric = asked_metric(analysis)
         if metric and metric not in to_simplified(text).replace("的", ""):
             score *= config.metric_miss

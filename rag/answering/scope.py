@@ -6,6 +6,8 @@ from dataclasses import replace
 from ..retrieval.corpus_places import CorpusPlaces
 from ..retrieval.query import QueryAnalysis
 
+MAX_NAMED = 4
+
 
 def _label(place) -> str:
     return place.label
@@ -29,13 +31,20 @@ def narrow_namesakes(analysis: QueryAnalysis, corpus: CorpusPlaces) -> QueryAnal
 def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -> str | None:
     """Why no indexed report can answer this (a place or year no report covers), or None."""
     if analysis.missing and not analysis.places:
-        names = "、".join(_label(p) for p in analysis.missing)
-        return (f"No indexed report is about {names}." if english
-                else f"已收录的报告中没有关于{names}的报告。")
+        names = "、".join(_label(p) for p in analysis.missing[:MAX_NAMED])
+        unsure = [r.title for p in analysis.missing for r in corpus.uncertain_reports(p)]
+        note = ""
+        if unsure:
+            titles = "、".join(f"《{t}》" for t in dict.fromkeys(unsure))
+            note = (f" ({titles} names a place of that name but not its city, so its figures are not given as "
+                    f"{names}'s.)" if english else f"（{titles}提到同名地方，但未写明所属城市，其数字不作为{names}的数字。）")
+        return (f"No indexed report is about {names}.{note}" if english
+                else f"已收录的报告中没有关于{names}的报告。{note}")
     for place in analysis.places:
         held = corpus.held_years(place)
         held_text = "、".join(str(y) for y in held) or "?"
-        if analysis.report_years and not set(held) & set(analysis.report_years):
+        undated = any(r.year is None for r in corpus.reports_about(place))
+        if analysis.report_years and not undated and not set(held) & set(analysis.report_years):
             wanted = "、".join(str(y) for y in analysis.report_years)
             return (f"The corpus holds no {wanted} report for {_label(place)} (it has: {held_text})." if english
                     else f"已收录的{_label(place)}报告为{held_text}年，没有{wanted}年的报告。")

@@ -16,16 +16,20 @@ class CorpusPlaces:
         self.reports = list(dict.fromkeys(reports))
         gaz = gazetteer()
         self.places: dict[str, Place] = {}
+        self.uncertain: dict[str, Place] = {}  # namesakes a report may be of (its text does not tell)
         for facts in self.reports:
-            for key in (facts.place, *facts.place_candidates):
-                place = gaz.get(key)
-                if place is not None:
-                    self.places[place.key] = place
+            place = gaz.get(facts.place)
+            if place is not None:
+                self.places[place.key] = place
+            for key in facts.place_candidates:
+                candidate = gaz.get(key)
+                if candidate is not None:
+                    self.uncertain[key] = candidate
 
     @cached_property
     def aliases(self) -> dict[str, list[Place]]:
         """Abbreviated names to look for in questions: the corpus places first, then uncommon others."""
-        return alias_table(gazetteer(), self.places.values())
+        return alias_table(gazetteer(), [*self.places.values(), *self.uncertain.values()])
 
     @cached_property
     def pinyin(self) -> dict[str, list[Place]]:
@@ -36,7 +40,11 @@ class CorpusPlaces:
         return place.key in self.places
 
     def reports_about(self, place: Place) -> list[ReportFacts]:
-        return [r for r in self.reports if r.place == place.key or place.key in r.place_candidates]
+        return [r for r in self.reports if r.place == place.key]
+
+    def uncertain_reports(self, place: Place) -> list[ReportFacts]:
+        """Reports that may be of `place` but do not say which of its namesakes they are of."""
+        return [r for r in self.reports if place.key in r.place_candidates]
 
     @property
     def has_unknown_places(self) -> bool:

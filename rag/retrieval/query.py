@@ -9,7 +9,7 @@ from functools import lru_cache
 from ..errors import QuestionError
 from ..ingest.periods import periods_named
 from ..places import Mention, Place, find_mentions, gazetteer
-from ..places.mentions import GENERIC_NAME, pinyin_table
+from ..places.mentions import GENERIC_FULL_NAME, GENERIC_NAME, pinyin_table
 from ..textnorm import to_simplified
 from .corpus_places import CorpusPlaces
 
@@ -120,10 +120,9 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place],
             ambiguous.append((mention.text, held))
         if held:
             places += [p for p in held if p not in places]
-        elif len(candidates) <= GENERIC_NAME and (corpus is None or not corpus.has_unknown_places
-                                                   or mention.kind == "name"):
+        elif len(candidates) <= (GENERIC_FULL_NAME if mention.kind == "name" else GENERIC_NAME):
             if mention.kind == "name" or len(candidates) == 1:
-                missing += [c for c in candidates[:1] if c not in missing]
+                missing += [c for c in candidates if c not in missing]
     if places:  # a word that also names some far-away place (长安, 新华) does not make a question unanswerable
         missing = [m for m in missing if any(
             mention.kind == "name" and m in mention.candidates for mention in mentions)]
