@@ -162,8 +162,9 @@ class Answerer:
             citations.append(Citation(marker=len(citations) + 1, source=passage.source, title=passage.title,
                                       text=sentence.text, start=sentence.start, end=sentence.end,
                                       page=passage.page, facts=passage.facts))
-        warnings += unsure_place_warnings(citations, english)
-        lines = self._direct_lines(analysis, chosen, passages, english)
+        unsure = unsure_place_warnings(citations, english)
+        warnings += unsure
+        lines = self._direct_lines(analysis, chosen, passages, english) + [f"（{n}）" for n in unsure]
         note = ambiguity_note(analysis, english)
         if note:
             lines.insert(0, note)

@@ -58,6 +58,8 @@ def whose(passage: Passage, analysis: QueryAnalysis, english: bool) -> str:
     """The place and year a figure belongs to, from the report's own facts: "海珠区2023年"."""
     facts = passage.facts
     known = gazetteer().get(facts.place) if facts else None
+    if known is None and facts is not None:  # a report that may be of the asked place: name the asked one
+        known = next((p for p in analysis.places if p.key in facts.place_candidates), None)
     place = known.label if known else ""
     asked = [y for y in analysis.years if not passage.years or y in passage.years]
     years = asked or (list(passage.years) if len(passage.years) == 1 else [])

@@ -32,14 +32,8 @@ def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -
     """Why no indexed report can answer this (a place or year no report covers), or None."""
     if analysis.missing and not analysis.places:
         names = "、".join(_label(p) for p in analysis.missing[:MAX_NAMED])
-        unsure = [r.title for p in analysis.missing for r in corpus.uncertain_reports(p)]
-        note = ""
-        if unsure:
-            titles = "、".join(f"《{t}》" for t in dict.fromkeys(unsure))
-            note = (f" ({titles} names a place of that name but not its city, so its figures are not given as "
-                    f"{names}'s.)" if english else f"（{titles}提到同名地方，但未写明所属城市，其数字不作为{names}的数字。）")
-        return (f"No indexed report is about {names}.{note}" if english
-                else f"已收录的报告中没有关于{names}的报告。{note}")
+        return (f"No indexed report is about {names}." if english
+                else f"已收录的报告中没有关于{names}的报告。")
     for place in analysis.places:
         held = corpus.held_years(place)
         held_text = "、".join(str(y) for y in held) or "?"

@@ -37,10 +37,11 @@ class CorpusPlaces:
         return pinyin_table(gazetteer(), self.aliases)
 
     def holds(self, place: Place) -> bool:
-        return place.key in self.places
+        """Some report is about `place`, or may be (its text names the place but not which namesake)."""
+        return place.key in self.places or place.key in self.uncertain
 
     def reports_about(self, place: Place) -> list[ReportFacts]:
-        return [r for r in self.reports if r.place == place.key]
+        return [r for r in self.reports if r.place == place.key or place.key in r.place_candidates]
 
     def uncertain_reports(self, place: Place) -> list[ReportFacts]:
         """Reports that may be of `place` but do not say which of its namesakes they are of."""

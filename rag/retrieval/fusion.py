@@ -30,8 +30,8 @@ def place_match(facts: ReportFacts, places: list[Place]) -> float:
     place; 0.2 for a report of a place inside it (a district's figure is not its city's); else 0."""
     if not places:
         return 1.0
-    if not facts.place:  # unknown, or namesakes the text cannot tell apart: never taken as the asked place
-        return 0.5
+    if not facts.place:  # namesakes the text cannot tell apart: usable, and the answer says so
+        return 1.0 if any(p.key in facts.place_candidates for p in places) else 0.5
     best = 0.0
     for place in places:
         if facts.place == place.key:
