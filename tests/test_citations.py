@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from rag.answering.citations import check_citations, numbers_in, split_sentences
-from rag.types import Citation, Passage
+from rag.types import Citation, Passage, ReportFacts
 
 GDP = "2023年全区实现地区生产总值2720.16亿元、同比增长8.6%,增速全市第一。"
 BUDGET = "地方一般公共预算收入完成68.5亿元,增长3.1%。"
@@ -12,8 +12,10 @@ PARKS = "新建口袋公园12个,改造老旧小区40个。"
 
 
 def make(text: str, source: str = "a.txt", start: int = 0, title: str = "海珠区2024年政府工作报告") -> Passage:
+    facts = ReportFacts(title=title, place="广东省/广州市/海珠区", level="county", year=2024,
+                        kind="work_report", years=(2023, 2024))
     return Passage(source=source, title=title, text=text, start=start, end=start + len(text),
-                   metadata={"place": "海珠区", "year": 2024})
+                   facts=facts, years=(2023,))
 
 
 P_GDP = make(GDP, "a.txt", 100)
@@ -37,6 +39,7 @@ def assert_consistent(checked) -> None:
         assert isinstance(citation, Citation)
         assert (citation.source, citation.start, citation.end, citation.text) == \
             (passage.source, passage.start, passage.end, passage.text)
+        assert citation.facts is passage.facts and citation.title == passage.title
 
 
 def test_correct_answer_is_left_alone():

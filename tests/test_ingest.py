@@ -22,17 +22,17 @@ from rag.types import Chunk, Document
 CORPUS = PROJECT_ROOT / "data" / "reports"
 FILES = sorted(CORPUS.glob("*.txt"))
 
-TITLES_002 = [
-    ("2019年增城区中新镇政府工作报告", "增城区中新镇", 2019),
-    ("2019年增城区小楼镇政府工作报告", "增城区小楼镇", 2019),
-    ("2019年花都区梯面镇政府工作报告", "花都区梯面镇", 2019),
-    ("2019年花都区花山镇政府工作报告", "花都区花山镇", 2019),
-    ("广州市政府工作报告", "广州市", 2021),
-    ("2021年黄埔区政府工作报告", "黄埔区", 2021),
-    ("2021年荔湾区政府工作报告", "荔湾区", 2021),
-    ("2021年天河区政府工作报告", "天河区", 2021),
-    ("2021年越秀区政府工作报告", "越秀区", 2021),
-    ("2021年从化区政府工作报告", "从化区", 2021),
+TITLES_002 = [  # (title, issuing place as a full gazetteer path, year, level)
+    ("2019年增城区中新镇政府工作报告", "广东省/广州市/增城区/中新镇", 2019, "town"),
+    ("2019年增城区小楼镇政府工作报告", "广东省/广州市/增城区/小楼镇", 2019, "town"),
+    ("2019年花都区梯面镇政府工作报告", "广东省/广州市/花都区/梯面镇", 2019, "town"),
+    ("2019年花都区花山镇政府工作报告", "广东省/广州市/花都区/花山镇", 2019, "town"),
+    ("广州市政府工作报告", "广东省/广州市", 2021, "city"),
+    ("2021年黄埔区政府工作报告", "广东省/广州市/黄埔区", 2021, "county"),
+    ("2021年荔湾区政府工作报告", "广东省/广州市/荔湾区", 2021, "county"),
+    ("2021年天河区政府工作报告", "广东省/广州市/天河区", 2021, "county"),
+    ("2021年越秀区政府工作报告", "广东省/广州市/越秀区", 2021, "county"),
+    ("2021年从化区政府工作报告", "广东省/广州市/从化区", 2021, "county"),
 ]
 BOILERPLATE = ("分享到", "浏览量", "您当前所在的位置")
 SHARE_LINE = re.compile(r"^\s*(微信|QQ空间|Twitter)\s*$", re.M)
@@ -71,9 +71,14 @@ def test_real_corpus_has_fourteen_documents(corpus):
 
 def test_file_002_splits_into_ten_titled_reports(corpus):
     text, docs = corpus[_by_prefix("002").name]
-    assert [(d.title, d.place, d.year) for d in docs] == TITLES_002
+    assert [(d.title, d.facts.place, d.facts.year, d.facts.level) for d in docs] == TITLES_002
     for doc in docs:
         assert doc.page is None
+        assert doc.facts.kind == "work_report" and not doc.facts.notes
+        assert (doc.facts.doc_start, doc.facts.doc_end) == (doc.start, doc.end)
+        # A year-N work report reviews N-1 and plans N; the plan part starts inside the report.
+        assert doc.facts.year - 1 in doc.facts.years and doc.facts.year in doc.facts.years
+        assert doc.start < doc.facts.plan_start < doc.end
         # Each report starts at its tagged title line, e.g. 【广州招商】2019年…政府工作报告.
         first_line = text[doc.start:text.index("\n", doc.start)]
         assert first_line.startswith("【") and first_line.endswith(doc.title)
@@ -92,17 +97,21 @@ def test_documents_are_ordered_disjoint_and_segments_inside(corpus):
                 assert not text[a].isspace() and not text[b - 1].isspace()
 
 
-@pytest.mark.parametrize("prefix, place, year, title_part", [
-    ("000", "增城区", 2023, "数字政府2.0"),
-    ("001", "增城区", 2021, "第十四個五年規劃和2035年遠景目標綱要"),
-    ("003", "海珠区", 2024, "海珠区2024年政府工作报告"),
-    ("004", "海珠区", 2020, "海珠区2020年政府工作报告"),
+@pytest.mark.parametrize("prefix, place, year, kind, years, title_part", [
+    ("000", "广东省/广州市/增城区", 2023, "other", (), "数字政府2.0"),
+    # The 十四五 plan (第十四個五年規劃) covers 2021–2025 and reviews the 十三五 period, 2016–2020.
+    ("001", "广东省/广州市/增城区", 2021, "five_year_plan", tuple(range(2016, 2026)),
+     "第十四個五年規劃和2035年遠景目標綱要"),
+    ("003", "广东省/广州市/海珠区", 2024, "work_report", (2023, 2024), "海珠区2024年政府工作报告"),
+    ("004", "广东省/广州市/海珠区", 2020, "work_report", (2019, 2020), "海珠区2020年政府工作报告"),
 ])
-def test_single_report_files_place_year_title(corpus, prefix, place, year, title_part):
+def test_single_report_files_place_year_title(corpus, prefix, place, year, kind, years, title_part):
     _, docs = corpus[_by_prefix(prefix).name]
     assert len(docs) == 1
     doc = docs[0]
-    assert (doc.place, doc.year) == (place, year)
+    assert (doc.facts.place, doc.facts.level, doc.facts.year) == (place, "county", year)
+    assert doc.facts.place_name == place.rsplit("/", 1)[-1]
+    assert (doc.facts.kind, doc.facts.years) == (kind, years)
     assert title_part in doc.title
 
 
@@ -114,16 +123,27 @@ def test_every_chunk_points_exactly_into_its_file(corpus, size, overlap):
     for name, file_chunks in chunks.items():
         text, docs = corpus[name]
         assert file_chunks, f"{name} produced no chunks"
-        spans = {(d.start, d.end): d for d in docs}
+        spans = {(d.facts.doc_start, d.facts.doc_end): d for d in docs}
         for chunk in file_chunks:
             total += 1
             assert chunk.source == name
             assert text[chunk.start:chunk.end] == chunk.text
             assert 0 < len(chunk.text) <= size
             assert chunk.text == chunk.text.strip()
-            doc = spans[(chunk.doc_start, chunk.doc_end)]
-            assert (chunk.title, chunk.place, chunk.year) == (doc.title, doc.place, doc.year)
+            doc = spans[(chunk.facts.doc_start, chunk.facts.doc_end)]
+            assert chunk.facts == doc.facts and chunk.title == doc.title
             assert any(a <= chunk.start and chunk.end <= b for a, b in doc.segments)
+            # Section years: a work report's review part is about last year, its plan part this year.
+            facts = chunk.facts
+            if facts.kind == "work_report" and facts.plan_start is not None:
+                if chunk.start >= facts.plan_start:  # this year, and the later years it sets targets for
+                    assert facts.year in chunk.years and min(chunk.years) == facts.year
+                    assert set(chunk.years) <= set(facts.years)
+                else:
+                    assert chunk.years and facts.year not in chunk.years
+                    assert set(chunk.years) <= set(facts.years)
+            else:
+                assert chunk.years == facts.years
         # Chunks advance through the file and, with the overlap, leave no indexable text out.
         starts = [c.start for c in file_chunks]
         assert starts == sorted(starts)
@@ -185,7 +205,9 @@ def test_gbk_encoded_text_loads(tmp_path):
     source = load_source(path)
     assert source.text == GBK_TEXT
     docs = split_documents(source)
-    assert [(d.title, d.year) for d in docs] == [("2022年示例镇政府工作报告", 2022)]
+    assert [(d.title, d.facts.year, d.facts.kind) for d in docs] == [("2022年示例镇政府工作报告", 2022, "work_report")]
+    # 示例镇 is no real place: the facts say so instead of guessing.
+    assert docs[0].facts.place is None and docs[0].facts.notes
     chunks = chunk_document(source.text, docs[0], ChunkerSettings())
     assert chunks and all(source.text[c.start:c.end] == c.text for c in chunks)
     assert "地区生产总值增长百分之六" in chunks[-1].text
@@ -305,7 +327,8 @@ def test_docx_with_chinese_paragraphs_loads(tmp_path):
     assert source.text == "\n".join(DOCX_PARAGRAPHS)
     assert source.pages == ()
     docs = split_documents(source)
-    assert [(d.title, d.year, d.page) for d in docs] == [("2023年示例区政府工作报告", 2023, None)]
+    assert [(d.title, d.facts.year, d.page) for d in docs] == [("2023年示例区政府工作报告", 2023, None)]
+    assert docs[0].facts.years == (2022, 2023)
     chunks = chunk_document(source.text, docs[0], ChunkerSettings(size=40, overlap=5))
     assert len(chunks) >= 3
     assert all(source.text[c.start:c.end] == c.text and len(c.text) <= 40 for c in chunks)

@@ -9,7 +9,7 @@ from ..errors import ConfigError, LLMError
 from ..retrieval.query import analyse, check_question
 from ..types import Answer, Citation, Passage
 from .citations import check_citations
-from .direct import LISTING, direct_value, whose
+from .direct import LISTING, direct_value, is_threshold, whose
 from .extractive import (
     ASKED_UNIT,
     INJECTION,
@@ -186,17 +186,19 @@ class Answerer:
         lines = []
         sides = analysis.sides() if analysis.is_comparison else [analysis]
         for side in sides:
-            ranked = sorted(enumerate(chosen, start=1), key=lambda item: -item[1].score)
-            for number, sentence in ranked:
+            found = []
+            for number, sentence in enumerate(chosen, start=1):
                 passage = passages[sentence.passage]
                 if len(sides) > 1 and not (on_side(passage, side) and _names_side_year(sentence.text, passage, side)):
                     continue
                 value = direct_value(sentence.text, side, unit.group(1) if unit else None, words)
-                if value:
-                    who = whose(passage, side, english)
-                    lines.append(f"{DIRECT_INTRO[english]}{who}: {value} [{number}]" if english
-                                 else f"{DIRECT_INTRO[english]}{who}为{value}[{number}]。")
-                    break
+                if value:  # a figure itself before a mark passed ("跨入3000亿元"), then the better sentence
+                    found.append((is_threshold(sentence.text, value), -sentence.score, number, passage, value))
+            if found:
+                _, _, number, passage, value = min(found, key=lambda item: item[:3])
+                who = whose(passage, side, english)
+                lines.append(f"{DIRECT_INTRO[english]}{who}: {value} [{number}]" if english
+                             else f"{DIRECT_INTRO[english]}{who}为{value}[{number}]。")
         return lines
 
 

@@ -30,6 +30,16 @@ def _quantities(text: str) -> list[re.Match]:
     return found
 
 
+THRESHOLD = re.compile(r"(?:突破|跨入|跨越|超过|超|逾|接近|近|迈上|迈入|站上)\s*$")
+
+
+def is_threshold(sentence: str, value: str) -> bool:
+    """"跨入3000亿元俱乐部", "突破1000亿元": a mark passed, not the figure itself."""
+    text = to_simplified(sentence)
+    position = text.find(value)
+    return position > 0 and bool(THRESHOLD.search(text[max(0, position - 3):position]))
+
+
 def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
     """The figure in `sentence` that answers the question, with its unit; None when it is not clear."""
     text = to_simplified(sentence)

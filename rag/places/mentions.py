@@ -18,7 +18,7 @@ from .gazetteer import Gazetteer, Place
 MIN_ALIAS = 2
 GENERIC_NAME = 3  # an abbreviated name shared by more places than this (经开区) names a kind of place
 GENERIC_FULL_NAME = 10  # likewise for full names (城关镇 is the seat of dozens of counties)
-COMMON_WORD_FREQ = 1000  # jieba dictionary frequency above which a non-place-tagged word is a word first
+COMMON_WORD_FREQ = 300  # jieba dictionary frequency above which a non-place-tagged word is a word first
 ENGLISH_LEVELS = {"province": "province", "city": "city", "prefecture": "city", "district": "county",
                   "county": "county", "banner": "county", "town": "town", "township": "town",
                   "subdistrict": "town", "street": "town"}

@@ -98,6 +98,11 @@ def _plain_pinyin() -> dict[str, list[Place]]:
     return pinyin_table(gazetteer(), {})
 
 
+def _names_fully(mention: Mention) -> bool:
+    """A full name (龙岗区) or a pinyin name with its level ("Gulou District") names places, not a word."""
+    return mention.kind == "name" or (mention.kind == "pinyin" and " " in mention.text.strip())
+
+
 def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place], list[Place],
                                                                      list[tuple[str, list[Place]]], list[str]]:
     """(asked corpus places, asked places missing from the corpus, ambiguous names, names as written)."""
@@ -120,9 +125,8 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place],
             ambiguous.append((mention.text, held))
         if held:
             places += [p for p in held if p not in places]
-        elif len(candidates) <= (GENERIC_FULL_NAME if mention.kind == "name" else GENERIC_NAME):
-            if mention.kind == "name" or len(candidates) == 1:
-                missing += [c for c in candidates if c not in missing]
+        elif len(candidates) <= (GENERIC_FULL_NAME if _names_fully(mention) else GENERIC_NAME):
+            missing += [c for c in candidates if c not in missing]  # real places, none held: refuse
     if places:  # a word that also names some far-away place (长安, 新华) does not make a question unanswerable
         missing = [m for m in missing if any(
             mention.kind == "name" and m in mention.candidates for mention in mentions)]
