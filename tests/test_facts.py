@@ -1,0 +1,59 @@
+"""Report facts read from the text for any place: issuer, namesakes, kind, year, periods, splitting, chrome."""
+from __future__ import annotations
+
+from rag.ingest.documents import indexable_segments, split_documents
+from rag.ingest.facts import issuer, read_facts, report_kind, report_year
+from rag.ingest.loaders import SourceText
+from rag.ingest.periods import periods_named, plan_years
+
+
+def _place(title: str, body: str):
+    place, why, namesakes = issuer(title, body)
+    return (place.key if place else None), why, [p.key for p in namesakes]
+
+
+def test_issuer_from_the_congress_line_of_a_sichuan_county():
+    body = "政府工作报告\n——2024年1月10日在三台县第十八届人民代表大会第四次会议上\n三台县人民政府县长 某某\n各位代表："
+    assert _place("政府工作报告", body)[0] == "四川省/绵阳市/三台县"
+
+
+def test_namesakes_told_apart_by_the_city_the_text_names():
+    head = "政府工作报告\n各位代表：现在，我代表鼓楼区人民政府向大会报告工作。"
+    assert _place("政府工作报告", head + "福州市委、市政府的坚强领导下，福州经济稳中向好。")[0] == "福建省/福州市/鼓楼区"
+    assert _place("政府工作报告", head + "在南京市委的领导下，南京都市圈建设提速。")[0] == "江苏省/南京市/鼓楼区"
+    place, why, namesakes = _place("政府工作报告", head + "全区经济稳中向好。")
+    assert place is None and "names several places" in why and "江苏省/南京市/鼓楼区" in namesakes
+
+
+def test_no_place_is_a_note_not_a_guess():
+    place, why, _ = _place("政府工作报告", "各位代表：现在，我代表区人民政府向大会报告工作。")
+    assert place is None and why == "no place named in the title or the header lines"
+
+
+def test_kinds_years_and_periods():
+    assert report_kind("2023年宜章县国民经济和社会发展统计公报", "") == "statistics"
+    assert report_kind("关于2023年国民经济和社会发展计划执行情况与2024年计划草案的报告", "") == "plan_execution"
+    assert report_kind("某县国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要", "") == "five_year_plan"
+    assert report_kind("2024年政府工作报告", "") == "work_report"
+    assert report_kind("某县第十八届人民代表大会第二次会议隆重开幕", "") == "news"
+    assert report_year("政府工作报告", "各位代表：\n一、2015年工作回顾\n", "work_report") == 2016
+    assert plan_years(11) == range(2006, 2011) and plan_years(15) == range(2026, 2031)
+    assert periods_named("“十五”计划") == [range(2001, 2006)] and periods_named("十五个") == []
+    facts = read_facts("2024年三台县政府工作报告\n各位代表：一、2023年工作回顾", 0, 30, "2024年三台县政府工作报告")
+    assert facts.years == (2023, 2024) and facts.place == "四川省/绵阳市/三台县" and facts.level == "county"
+
+
+def test_a_file_of_two_reports_without_tag_lines_splits_in_two():
+    one = ("2023年三台县政府工作报告\n——2023年1月5日在三台县第十八届人民代表大会第二次会议上\n各位代表：" + "全县经济稳中向好。" * 40)
+    two = ("2022年宜章县政府工作报告\n——2022年1月6日在宜章县第十八届人民代表大会第一次会议上\n各位代表：" + "全县经济稳步增长。" * 40)
+    text = one + "\n" + two
+    documents = split_documents(SourceText(name="two.txt", text=text))
+    assert [(d.facts.place, d.facts.year) for d in documents] == [("四川省/绵阳市/三台县", 2023),
+                                                                  ("湖南省/郴州市/宜章县", 2022)]
+
+
+def test_web_chrome_of_any_site_is_left_out():
+    text = ("当前位置：首页 > 政务公开 > 政府工作报告\n分享到：\n【打印】【关闭】\n责任编辑：张三\n2024-01-05 10:00\n"
+            "各位代表：全县经济稳中向好。\n")
+    kept = "".join(text[a:b] for a, b in indexable_segments(text, 0, len(text)))
+    assert kept == "各位代表：全县经济稳中向好。"
