@@ -57,3 +57,13 @@ def test_web_chrome_of_any_site_is_left_out():
             "各位代表：全县经济稳中向好。\n")
     kept = "".join(text[a:b] for a, b in indexable_segments(text, 0, len(text)))
     assert kept == "各位代表：全县经济稳中向好。"
+
+
+def test_a_first_line_that_runs_into_the_text_gives_a_short_title():
+    from rag.ingest.documents import find_title
+    report = "2020年开封市政府工作报告 1月16日,市长高建军在开封市第十五届人民代表大会第三次会议上作《政府工作报告》 各位代表:"
+    assert find_title(report, ((0, len(report)),)) == "2020年开封市政府工作报告"
+    news = "3月29日,开阳县第十八届人民代表大会第二次会议在县人民会场开幕。来自全县各行各业的200余名县人大代表肩负重托。"
+    assert find_title(news, ((0, len(news)),)) == "3月29日,开阳县第十八届人民代表大会第二次会议在县人民会场开幕"
+    bulletin = "2023年宜章縣國民經濟和社會發展統計公報 2023年,宜章縣全面貫徹落實黨的二十大和省委十二屆四次全會精神"
+    assert find_title(bulletin, ((0, len(bulletin)),)) == "2023年宜章縣國民經濟和社會發展統計公報"

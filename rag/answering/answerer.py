@@ -17,7 +17,7 @@ from .extractive import (
     YEAR_MENTION,
     ExtractiveConfig,
     SentenceScorer,
-    asked_head,
+    metric_names,
     on_side,
     select_sentences,
 )
@@ -181,8 +181,7 @@ class Answerer:
             return []  # names and lists are answered by the quotes themselves
         unit = ASKED_UNIT.search(analysis.simplified)
         weights = self.scorer.query_weights(analysis)
-        head = asked_head(analysis)
-        words = ([head] if head else []) + sorted(weights, key=lambda t: -weights[t])
+        words = metric_names(analysis, weights) + sorted(weights, key=lambda t: -weights[t])
         lines = []
         sides = analysis.sides() if analysis.is_comparison else [analysis]
         for side in sides:

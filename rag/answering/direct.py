@@ -61,7 +61,18 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
         if growth:
             return growth[0].group(0).strip()
     chosen = after[0]
+    if len(after) > 1 and FROM_TO.match(text[max(0, chosen.start() - 1):after[1].start()]) \
+            and not _names_year_before(text, chosen.start(), analysis):
+        chosen = after[1]  # "从619.98亿元增长到880亿元": the figure reached, unless the start year is asked
     return chosen.group(0).strip() if chosen.group(2) else chosen.group(1)
+
+
+FROM_TO = re.compile(r"从[^，,；;。从]{1,20}?(?:增长|增加|提高|提升|上升|下降|减少|扩大|降低)?到\s*$")
+
+
+def _names_year_before(text: str, position: int, analysis: QueryAnalysis) -> bool:
+    """"由2012年的…从…": the asked year is written just before the starting figure."""
+    return any(f"{year}年" in text[max(0, position - 12):position] for year in analysis.years)
 
 
 def whose(passage: Passage, analysis: QueryAnalysis, english: bool) -> str:

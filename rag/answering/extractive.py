@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..ingest.periods import PERIOD
 from ..places.gazetteer import short_name
 from ..retrieval.fusion import place_match
-from ..retrieval.glossary import CHINESE_SYNONYMS, ENGLISH_TERMS
+from ..retrieval.glossary import CHINESE_SYNONYMS, ENGLISH_TERMS, english_concepts
 from ..retrieval.lexical import tokenize
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import to_simplified
@@ -84,6 +84,7 @@ class SentenceScorer:
         self.idf, self.config, self.embedder = idf, config, embedder
         self.default_idf = max(idf.values()) if idf else 1.0
         self._titles: dict[str, set[str]] = {}
+        self._concepts: dict[tuple, list[list[list[str]]]] = {}
 
     def _title_tokens(self, title: str) -> set[str]:
         if title not in self._titles:
@@ -106,6 +107,28 @@ class SentenceScorer:
             weights[token] = self.idf.get(token, self.default_idf)
         return weights
 
+    def _cover(self, words: list[str], weights: dict[str, float], tokens: set[str], context: set[str]) -> float:
+        """Weighted share of `words` in the sentence (a word only in the report title counts less)."""
+        found = sum(weights[t] if t in tokens else weights[t] * self.config.title_weight
+                    for t in words if t in tokens or t in context)
+        return found / sum(weights[t] for t in words)
+
+    def concepts(self, analysis: QueryAnalysis, weights: dict[str, float]) -> list[list[list[str]]]:
+        """An English question's concepts: each glossary term with its report wordings as alternatives
+        (any one suffices: "fiscal revenue" is 财政收入 or 一般公共预算收入), other words on their own."""
+        key = (analysis.text, tuple(weights))
+        if key not in self._concepts:
+            groups, grouped = [], set()
+            for wordings in english_concepts(analysis.text):
+                alternatives = [[t for t in tokenize(w) if t in weights] for w in wordings]
+                alternatives = [a for a in alternatives if a]
+                if alternatives:
+                    groups.append(alternatives)
+                    grouped.update(t for a in alternatives for t in a)
+            groups += [[[t]] for t in weights if t not in grouped]
+            self._concepts = {key: groups}
+        return self._concepts[key]
+
     def score(self, sentence: Sentence, passage: Passage, weights: dict[str, float], analysis: QueryAnalysis,
               asked_unit: str | None) -> float:
         if not weights:
@@ -114,10 +137,14 @@ class SentenceScorer:
         text = sentence.text
         tokens = set(tokenize(to_simplified(text)))
         context = self._title_tokens(passage.title)  # the report's title is context for every sentence
-        overlap = sum(w if t in tokens else w * config.title_weight for t, w in weights.items()
-                      if t in tokens or t in context) / sum(weights.values())
-        score = overlap if analysis.english else \
-            (1 - config.phrase_weight) * overlap + config.phrase_weight * _phrase_cover(analysis, text)
+        if analysis.english:
+            concepts = self.concepts(analysis, weights)
+            strength = [max(weights[t] for alternative in concept for t in alternative) for concept in concepts]
+            score = sum(w * max(self._cover(alternative, weights, tokens, context) for alternative in concept)
+                        for concept, w in zip(concepts, strength)) / sum(strength)
+        else:
+            overlap = self._cover(list(weights), weights, tokens, context)
+            score = (1 - config.phrase_weight) * overlap + config.phrase_weight * _phrase_cover(analysis, text)
         head = asked_head(analysis)
         if head and head not in to_simplified(text) and not _head_by_unit(head, to_simplified(text)):
             score *= config.head_miss
@@ -125,7 +152,7 @@ class SentenceScorer:
             score *= config.no_number
         if asked_unit and not re.search(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}", to_simplified(text)):
             score *= config.wrong_unit
-        elif head in MONEY_HEADS and not analysis.english and not MONEY.search(to_simplified(text)):
+        elif head in MONEY_HEADS and not MONEY.search(to_simplified(text)):
             return 0.0  # 收入是多少 asks for an amount: a rate or a share is never its answer
         metric = asked_metric(analysis)
         if metric and metric not in to_simplified(text).replace("的", ""):
@@ -175,6 +202,19 @@ def asked_metric(analysis: QueryAnalysis) -> str | None:
     return match.group(1) if match and len(match.group(1)) >= 4 else None
 
 
+def metric_names(analysis: QueryAnalysis, weights: dict[str, float]) -> list[str]:
+    """Names of the asked metric, most specific first: the Chinese metric (一般公共预算收入), the report
+    wordings of an English question's terms, rarest first (实到 before 人民代表大会), then the head (收入);
+    a figure is read after the first name found in its sentence."""
+    names = [asked_metric(analysis)] if asked_metric(analysis) else []
+    if analysis.english:
+        wordings = {w for concept in english_concepts(analysis.text) for w in concept if len(w) >= 2}
+        rarity = {w: max((weights.get(t, 0.0) for t in tokenize(w)), default=0.0) for w in wordings}
+        names += sorted(wordings, key=lambda w: (-rarity[w], -len(w), w))
+    head = asked_head(analysis)
+    return names + ([head] if head and head not in names else [])
+
+
 HEAD_UNITS = {"人数": re.compile(r"\d\s*万?人"), "人口": re.compile(r"\d\s*万?人"), "天数": re.compile(r"\d\s*天"),
               "面积": re.compile(r"\d\s*(?:万)?(?:平方|亩|公顷)")}
 
@@ -185,10 +225,19 @@ def _head_by_unit(head: str, text: str) -> bool:
     return bool(pattern and pattern.search(text))
 
 
+ENGLISH_RATE = re.compile(r"\b(?:growth|grow|grew|rate|percent|percentage|share|proportion|ratio|increase[sd]?|"
+                          r"decrease[sd]?|rise|rose|fell|fall|change|compared)\b", re.I)
+HEAD_END = re.compile(METRIC_HEAD.pattern.split("(?:")[0].rstrip() + "$")
+
+
 def asked_head(analysis: QueryAnalysis) -> str | None:
-    """The head of the metric a Chinese question asks for: 收入 in 一般公共预算收入是多少, 率 in 失业率是多少."""
+    """The head of the metric a question asks for: 收入 in 一般公共预算收入是多少, 率 in 失业率是多少,
+    总值 in "What was the GDP of …" (an English question about a rate or a change asks for no amount)."""
     if analysis.english:
-        return None
+        if ENGLISH_RATE.search(analysis.text):
+            return None
+        heads = [HEAD_END.search(wordings[0]) for wordings in english_concepts(analysis.text)]
+        return next((h.group(1) for h in heads if h), None)
     match = METRIC_HEAD.search(analysis.simplified)
     return match.group(1) if match else None
 

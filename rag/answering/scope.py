@@ -25,7 +25,8 @@ def narrow_namesakes(analysis: QueryAnalysis, corpus: CorpusPlaces) -> QueryAnal
         if covering and len(covering) < len(group):
             places = [p for p in places if p not in group or p in covering]
         ambiguous.append((word, group))
-    return replace(analysis, places=places, ambiguous=ambiguous)
+    spots = [(start, p) for start, p in analysis.place_spots if p in places]
+    return replace(analysis, places=places, ambiguous=ambiguous, place_spots=spots)
 
 
 def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -> str | None:

@@ -134,8 +134,24 @@ def find_title(text: str, segments: tuple[tuple[int, int], ...]) -> str | None:
     for line in lines[:20]:
         if len(line) <= 80 and TITLE_WORDS.search(to_simplified(line)) \
                 and not line.endswith(("。", ":", "：", ",", "，")) and "《" not in line:
-            return re.sub(r"\s+", "", line) if re.fullmatch(r"(\S\s+){3,}\S", line) else line
-    return None if SPEECH_LINE.search(to_simplified(first)) else first[:80]
+            if re.fullmatch(r"(\S\s+){3,}\S", line):
+                return re.sub(r"\s+", "", line)  # "政 府 工 作 报 告"
+            return _title_from_line(line) if re.search(r"[,，]", line) else line
+    return None if SPEECH_LINE.search(to_simplified(first)) else _title_from_line(first)
+
+
+TITLE_END = re.compile(r"^.{0,60}?(?:报告|规划|纲要|计划|统计公报)")
+MAX_FALLBACK_TITLE = 40
+
+
+def _title_from_line(line: str) -> str:
+    """A title from a first line that runs into the text: up to the report word, else its first sentence."""
+    simplified = to_simplified(line)
+    match = TITLE_END.match(simplified) if len(simplified) == len(line) else None
+    if match:
+        return line[:match.end()].strip()
+    sentence = re.split(r"[。！？!?；;]", line, maxsplit=1)[0].strip()
+    return sentence if len(sentence) <= MAX_FALLBACK_TITLE else sentence[:MAX_FALLBACK_TITLE] + "…"
 
 
 KIND_TITLES = {"work_report": "政府工作报告", "five_year_plan": "五年规划", "plan_execution": "计划执行情况报告",

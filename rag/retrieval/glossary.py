@@ -19,9 +19,11 @@ ENGLISH_TERMS: dict[str, str] = {
     "retail sales": "社会消费品零售总额", "consumer goods": "社会消费品零售总额", "consumption": "消费",
     "tax revenue": "税收收入", "tax": "税收", "taxes": "税收", "tax cuts": "减税降费",
     "general public budget revenue": "一般公共预算收入", "budget revenue": "一般公共预算收入",
-    "fiscal revenue": "一般公共预算收入 财政收入", "budget": "预算", "revenue": "收入",
+    "fiscal revenue": "财政收入 财政总收入 一般公共预算收入", "total fiscal revenue": "财政总收入",
+    "local fiscal revenue": "地方财政收入", "budget": "预算", "revenue": "收入",
     "foreign investment": "外资 实际利用外资", "utilized foreign": "实际利用外资", "foreign trade": "外贸 进出口",
-    "exports": "出口", "imports": "进口", "import and export": "进出口",
+    "exports": "出口", "export": "出口", "imports": "进口", "import": "进口", "import and export": "进出口",
+    "imports and exports": "进出口", "total retail sales": "社会消费品零售总额",
     "high-tech enterprises": "高新技术企业", "high-tech": "高新技术", "enterprises": "企业", "companies": "企业",
     "firms": "企业", "r&d": "研发经费", "research and development": "研发", "innovation": "创新",
     "patents": "专利", "patent": "专利", "invention patents": "发明专利", "5g": "5G 基站",
@@ -54,9 +56,16 @@ ENGLISH_TERMS: dict[str, str] = {
     "development zone": "开发区", "economic and technological development zone": "经济技术开发区",
     "ranking": "排名 位", "ranked": "排名 位", "rank": "排名 位", "area": "面积", "square kilometers": "平方公里",
     "hectares": "公顷", "mu": "亩", "billion yuan": "亿元", "yuan": "元", "percent": "%",
-    "deputies": "代表", "deputy": "代表", "leave": "请假", "absent": "缺席 请假", "session": "会议",
+    "deputies": "代表", "deputy": "代表", "representatives": "代表", "leave": "请假", "absent": "缺席 请假",
+    "session": "会议", "attended": "实到 出席", "actually attended": "实到", "present": "实到 出席",
+    "should attend": "应到 应出席", "expected to attend": "应到 应出席",
     "people's congress": "人民代表大会 人大", "congress": "人民代表大会 人大", "honors": "荣获 称号",
     "honours": "荣获 称号", "titles": "称号 荣获", "awarded": "荣获 获评",
+    "value added": "增加值", "value-added": "增加值", "added value": "增加值",
+    "primary industry": "第一产业", "secondary industry": "第二产业", "tertiary industry": "第三产业",
+    "service industry": "服务业", "services": "服务业", "unemployment rate": "失业率", "gross output": "总产值",
+    "per capita gdp": "人均地区生产总值 人均GDP 人均生产总值", "gdp per capita": "人均地区生产总值 人均GDP 人均生产总值",
+    "agriculture, forestry, animal husbandry and fishery": "农林牧渔业",
     "cluster": "产业集群", "clusters": "产业集群", "industrial clusters": "产业集群",
 }
 CHINESE_SYNONYMS: dict[str, str] = {
@@ -66,6 +75,11 @@ CHINESE_SYNONYMS: dict[str, str] = {
 }
 _ENGLISH = sorted(ENGLISH_TERMS, key=len, reverse=True)
 _ENGLISH_RE = re.compile(r"(?<![a-z])(" + "|".join(re.escape(t) for t in _ENGLISH) + r")(?![a-z])")
+
+
+def english_concepts(question: str) -> list[list[str]]:
+    """For each English term in `question`, the report wordings that can stand for it (any one suffices)."""
+    return [ENGLISH_TERMS[m.group(1)].split() for m in _ENGLISH_RE.finditer(question.lower())]
 
 
 def expansion_terms(question: str) -> list[str]:

@@ -53,12 +53,15 @@ class BM25:
                     for t, p in self.postings.items()}
         self.norm = self.k1 * (1 - self.b + self.b * self.lengths / max(self.avg_length, 1e-9))
 
-    def scores(self, query_tokens: list[str]) -> np.ndarray:
+    def scores(self, query_tokens: list[str], token_weights: dict[str, float] | None = None) -> np.ndarray:
+        """BM25 of every document; `token_weights` scales some query tokens (default 1)."""
         scores = np.zeros(self.size, dtype="float32")
+        token_weights = token_weights or {}
         for token in set(query_tokens):
             posting = self.postings.get(token)
             if posting is None:
                 continue
             ids, tf = posting
-            scores[ids] += self.idf[token] * tf * (self.k1 + 1) / (tf + self.norm[ids])
+            weight = self.idf[token] * token_weights.get(token, 1.0)
+            scores[ids] += weight * tf * (self.k1 + 1) / (tf + self.norm[ids])
         return scores

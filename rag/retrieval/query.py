@@ -44,6 +44,7 @@ class QueryAnalysis:
     missing: list[Place] = field(default_factory=list)
     ambiguous: list[tuple[str, list[Place]]] = field(default_factory=list)
     place_words: list[str] = field(default_factory=list)
+    place_spots: list[tuple[int, Place]] = field(default_factory=list)  # where each asked place is written
 
     @property
     def is_comparison(self) -> bool:
@@ -57,12 +58,28 @@ class QueryAnalysis:
         return years
 
     def sides(self) -> list[QueryAnalysis]:
-        """One analysis per compared place (or year), each keeping the other constraints."""
+        """One analysis per compared place (or year), each keeping the other constraints; in
+        "宜章县2023年GDP和开阳县2022年GDP" each place keeps the year written with it."""
         if len(self.places) > 1:
-            return [replace(self, places=[p]) for p in self.places]
+            paired = self.years_by_place()
+            return [replace(self, places=[p], years=paired.get(p, self.years)) for p in self.places]
         if len(self.years) > 1:
             return [replace(self, years=[y]) for y in self.years]
         return [self]
+
+    def years_by_place(self) -> dict[Place, list[int]]:
+        """Each asked place's own years, when every place is written with years of its own."""
+        starts = [start for start, _ in self.place_spots]
+        if len(self.years) < 2 or len(self.place_spots) != len(self.places) or len(set(starts)) != len(starts):
+            return {}
+        paired: dict[Place, list[int]] = {}
+        for year in self.years:
+            position = self.simplified.find(str(year))
+            before = [place for start, place in sorted(self.place_spots, key=lambda s: s[0]) if start <= position]
+            if not before:
+                return {}
+            paired.setdefault(before[-1], []).append(year)
+        return paired if len(paired) == len(self.places) else {}
 
     @property
     def expansions(self) -> list[str]:
@@ -104,13 +121,16 @@ def _names_fully(mention: Mention) -> bool:
 
 
 def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place], list[Place],
-                                                                     list[tuple[str, list[Place]]], list[str]]:
-    """(asked corpus places, asked places missing from the corpus, ambiguous names, names as written)."""
+                                                                     list[tuple[str, list[Place]]], list[str],
+                                                                     list[tuple[int, Place]]]:
+    """(asked corpus places, asked places missing from the corpus, ambiguous names, names as written,
+    where each asked place is first written)."""
     gaz = gazetteer()
     mentions = find_mentions(text, gaz, corpus.aliases if corpus else None,
                              pinyin=corpus.pinyin if corpus else _plain_pinyin())
     qualifiers = {id(o) for o in mentions for i in mentions if o is not i and _qualifies(o, i, text)}
     places: list[Place] = []
+    spots: list[tuple[int, Place]] = []
     missing: list[Place] = []
     ambiguous: list[tuple[str, list[Place]]] = []
     for mention in mentions:
@@ -124,6 +144,7 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place],
         if len(held) > 1:
             ambiguous.append((mention.text, held))
         if held:
+            spots += [(mention.start, p) for p in held if p not in places]
             places += [p for p in held if p not in places]
         elif len(candidates) <= (GENERIC_FULL_NAME if _names_fully(mention) else GENERIC_NAME):
             missing += [c for c in candidates if c not in missing]  # real places, none held: refuse
@@ -131,13 +152,13 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place],
         missing = [m for m in missing if any(
             mention.kind == "name" and m in mention.candidates for mention in mentions)]
     words = [m.text for m in mentions]
-    return places, missing, ambiguous, words
+    return places, missing, ambiguous, words, spots
 
 
 def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     """Places (Chinese, traditional or pinyin, any level, abbreviated or full) and years in a question."""
     simplified = to_simplified(question)
-    places, missing, ambiguous, words = resolve_places(simplified, corpus)
+    places, missing, ambiguous, words, spots = resolve_places(simplified, corpus)
     report_years = [int(y) for y in _REPORT_YEAR.findall(simplified)]
     years = []
     for match in _YEAR.finditer(simplified):
@@ -149,4 +170,4 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     periods = periods_named(simplified)
     english = sum(ch.isascii() and ch.isalpha() for ch in question) > len(question) * 0.4
     return QueryAnalysis(question, simplified, places, years, periods, english, report_years,
-                         missing, ambiguous, words)
+                         missing, ambiguous, words, spots)

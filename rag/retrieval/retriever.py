@@ -30,6 +30,7 @@ class RetrievalConfig:
     place_miss: float = 0.3
     year_miss: float = 0.5
     expand_dense: bool = True
+    place_token_weight: float = 0.3  # BM25 weight of the asked place's name once the prior has matched it
 
 
 class Retriever:
@@ -95,7 +96,11 @@ class Retriever:
             query_vector = self.embedder.embed_query(dense_text)
         dense = self.store.index_scores(query_vector)
         names = [p.name for p in analysis.places]
-        lexical = self.bm25.scores(tokenize(" ".join([text, *names, *expansions])))
+        # The prior already prefers the asked place's reports: its name must not outweigh the asked metric
+        # in BM25, or every chunk that repeats the name (titles, headers) outranks the one with the figure.
+        place_tokens = {t: config.place_token_weight for t in tokenize(" ".join([*names, *analysis.place_words]))
+                        if not t.isdigit()} if analysis.places else {}
+        lexical = self.bm25.scores(tokenize(" ".join([text, *names, *expansions])), place_tokens)
         fused = reciprocal_rank_fusion([dense, lexical], [config.dense_weight, config.lexical_weight],
                                        config.rrf_k)
         prior = self.prior(analysis, config.place_miss, config.year_miss)
