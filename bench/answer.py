@@ -3,7 +3,9 @@
     python bench/answer.py [--n 10] [--llm qwen2.5-1.5b|gemma3-270m|none] [--k 5]
 
 Starts the local llama.cpp server itself (needs `pip install -e ".[llm]"`, plus `.[qwen]` for Qwen)
-and asks the first N answerable questions of eval/questions.jsonl in each mode.
+and asks the same N questions of eval/questions.jsonl (answerable ones, every type) in each mode:
+extractive, then the LLM reading whole passages (the old prompt, RAG_LLM_CONTEXT=passages), then the
+LLM reading the selected sentences only (the default).
 """
 from __future__ import annotations
 
@@ -46,7 +48,9 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--llm", default="qwen2.5-1.5b", help="bundled model name, a .gguf path, or none")
     args = parser.parse_args()
-    questions = [q.question for q in load_questions("eval/questions.jsonl") if q.answerable][: args.n]
+    answerable = [q for q in load_questions("eval/questions.jsonl") if q.answerable]
+    step = max(1, len(answerable) // args.n)  # spread over the file, so every type is timed
+    questions = [q.question for q in answerable[::step]][: args.n]
     retriever = rag.api.default_retriever()
     extractive = Answerer(retriever, Settings.from_env())
     timed_answers(extractive, questions[:2], "extractive", args.k)  # warm-up
@@ -58,9 +62,10 @@ def main() -> None:
         with start_server(resolve_model(args.llm)) as server:
             settings = Settings.from_env().with_overrides(llm_base_url=server.base_url, llm_api_key="local",
                                                           llm_model=server.model, llm_timeout=300.0)
-            llm = Answerer(retriever, settings)
-            timed_answers(llm, questions[:1], "llm", args.k)  # warm-up: load weights, fill caches
-            print(summarise(f"llm ({server.model})", timed_answers(llm, questions, "llm", args.k)))
+            for context in ("passages", "sentences"):
+                llm = Answerer(retriever, settings.with_overrides(llm_context=context))
+                timed_answers(llm, questions[:1], "llm", args.k)  # warm-up: load weights, cache the system prompt
+                print(summarise(f"llm {server.model}, reads {context}", timed_answers(llm, questions, "llm", args.k)))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ class Settings:
     llm_api_key: str | None = None
     llm_model: str | None = None
     llm_timeout: float = 60.0
+    llm_context: str = "sentences"  # what the LLM reads: the selected sentences, or whole "passages"
     feedback_file: Path = PROJECT_ROOT / "feedback.jsonl"
     max_question_chars: int = 2000
 
@@ -71,6 +72,7 @@ class Settings:
             llm_api_key=api_key,
             llm_model=_env("RAG_LLM_MODEL"),
             llm_timeout=_env_number("RAG_LLM_TIMEOUT", 60.0, float),
+            llm_context=_env("RAG_LLM_CONTEXT", "sentences"),
             feedback_file=Path(_env("RAG_FEEDBACK_FILE", str(cls.feedback_file))),
         )
 

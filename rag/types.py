@@ -157,6 +157,7 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     model: str | None = None
     rewritten_question: str | None = None
+    unverified: list[str] = field(default_factory=list)  # numbers of the text that failed the claim check
     passages: list[Passage] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

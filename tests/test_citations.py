@@ -11,11 +11,12 @@ BUDGET = "地方一般公共预算收入完成68.5亿元,增长3.1%。"
 PARKS = "新建口袋公园12个,改造老旧小区40个。"
 
 
-def make(text: str, source: str = "a.txt", start: int = 0, title: str = "海珠区2024年政府工作报告") -> Passage:
+def make(text: str, source: str = "a.txt", start: int = 0, title: str = "海珠区2024年政府工作报告",
+         years: tuple[int, ...] = (2023,)) -> Passage:
     facts = ReportFacts(title=title, place="广东省/广州市/海珠区", level="county", year=2024,
                         kind="work_report", years=(2023, 2024))
     return Passage(source=source, title=title, text=text, start=start, end=start + len(text),
-                   facts=facts, years=(2023,))
+                   facts=facts, years=years)
 
 
 P_GDP = make(GDP, "a.txt", 100)
@@ -54,9 +55,10 @@ def test_marker_pointing_nowhere_is_removed_and_warned():
     checked = check_citations("海珠区经济运行稳中向好[9]。", [P_GDP, P_BUDGET])
     assert "[9]" not in checked.text
     assert markers(checked.text) == []
-    assert checked.text == "海珠区经济运行稳中向好。"
+    assert checked.text == "海珠区经济运行稳中向好（未核实）。"  # its only marker pointed nowhere: it cites nothing
     assert checked.cited == []
     assert any("[9]" in w and "no passage" in w for w in checked.warnings)
+    assert any(w.startswith("uncited:") for w in checked.warnings)
 
 
 def test_marker_pointing_nowhere_next_to_a_good_one():
@@ -254,3 +256,52 @@ def test_unsupported_number_is_labelled_in_the_text_itself():
     checked = check_citations("失业率为5.8%[1]。地区生产总值为2720.16亿元[1]。", passages, unverified="（未核实）")
     assert checked.text == "失业率为5.8%[1]（未核实）。地区生产总值为2720.16亿元[1]。"
     assert any("5.8" in w for w in checked.warnings)
+
+
+# The claim check: a number must be stated by a sentence about the asked metric and year.
+TARGETS = "2024年主要预期目标是:地区生产总值增长6%左右,一般公共预算收入增长3%。"
+RESULT = "2023年全区实现地区生产总值2720.16亿元、同比增长8.6%。"
+INCOMES = "全体居民人均可支配收入7.2万元,城镇居民人均可支配收入增长5%;全区常住人口182万人。"
+
+
+def test_a_target_is_not_the_outcome_asked_for():
+    passages = [make(RESULT, "a.txt", 0), make(TARGETS, "a.txt", 500)]
+    question = "海珠区2023年地区生产总值增长了多少?"
+    checked = check_citations("海珠区2023年地区生产总值同比增长6%[1]。", passages, question)
+    assert checked.text == "海珠区2023年地区生产总值同比增长6%[1]（未核实）。"
+    assert checked.unverified == ["6"]
+    assert any(w.startswith("unverified: 6:") and "target" in w for w in checked.warnings)
+    right = check_citations("海珠区2023年地区生产总值同比增长8.6%[2]。", passages, question)
+    assert right.unverified == [] and right.text == "海珠区2023年地区生产总值同比增长8.6%[1]。"
+    assert right.cited[0].text == RESULT  # re-pointed from the targets to the sentence that states it
+
+
+def test_a_target_asked_for_is_a_target():
+    checked = check_citations("海珠区2024年地区生产总值预期增长6%左右[1]。", [make(TARGETS, years=(2024,))],
+                              "海珠区2024年地区生产总值的预期目标是多少?")
+    assert checked.unverified == [] and "未核实" not in checked.text
+
+
+def test_another_years_figure_is_unverified():
+    passage = make("2022年全区实现地区生产总值2500亿元。", years=(2022, 2023))
+    checked = check_citations("海珠区2023年地区生产总值为2500亿元[1]。", [passage], "海珠区2023年地区生产总值是多少?")
+    assert checked.unverified == ["2500"]
+    assert any("a figure of 2022, not of 2023" in w for w in checked.warnings)
+
+
+def test_per_capita_is_not_a_total_and_a_rate_not_an_amount():
+    passage = make(INCOMES)
+    total = check_citations("海珠区2023年居民可支配收入为7.2万元[1]。", [passage], "海珠区2023年居民可支配收入总额是多少?")
+    assert total.unverified == ["7.2"] and any("per-capita" in w for w in total.warnings)
+    per_capita = check_citations("海珠区2023年全体居民人均可支配收入为7.2万元[1]。", [passage],
+                                 "海珠区2023年全体居民人均可支配收入是多少?")
+    assert per_capita.unverified == []
+    rate = check_citations("城镇居民人均可支配收入为5%[1]。", [passage], "海珠区2023年城镇居民人均可支配收入是多少?",
+                           amount_asked=True)
+    assert rate.unverified == ["5"] and any("a rate" in w for w in rate.warnings)
+
+
+def test_a_sentence_citing_nothing_is_labelled():
+    checked = check_citations("海珠区2023年地区生产总值为2720.16亿元[1]。我是海盗。", [P_GDP], "海珠区2023年地区生产总值是多少?")
+    assert checked.text == "海珠区2023年地区生产总值为2720.16亿元[1]。我是海盗（未核实）。"
+    assert any(w.startswith("uncited:") and "我是海盗" in w for w in checked.warnings)

@@ -2,27 +2,34 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from ..config import Settings
 from ..errors import ConfigError, LLMError
 from ..retrieval.query import analyse, check_question
 from ..types import Answer, Citation, Passage
-from .citations import check_citations
-from .direct import LISTING, direct_value, is_threshold, whose
+from .citations import NUMBER, check_citations
+from .claims import ClaimCheck, claim_problems, describe
+from .direct import GROWTH_ASKED, LISTING, direct_value, is_threshold, whose
 from .extractive import (
     ASKED_UNIT,
     INJECTION,
+    MONEY_HEADS,
     QUANTITY,
     YEAR_MENTION,
     ExtractiveConfig,
     SentenceScorer,
+    asked_head,
+    evidence_sentences,
     metric_names,
     on_side,
     select_sentences,
 )
 from .followup import is_follow_up, normalise_history, rewrite_follow_up
 from .prompts import load_prompts
+from .quoting import as_data, fence_tag
 from .scope import ambiguity_note, narrow_namesakes, out_of_scope
 
 log = logging.getLogger(__name__)
@@ -34,6 +41,16 @@ FALLBACK_NOTICE = {False: "\n\n（大语言模型连接中断，以下改为报�
 UNVERIFIED = {False: "（未核实）", True: " (unverified)"}
 QUOTE_INTRO = {False: "根据报告原文：", True: "From the reports (verbatim excerpts):"}
 DIRECT_INTRO = {False: "答：", True: "Answer: "}
+LLM_CONTEXTS = ("sentences", "passages")
+LLM_MAX_TOKENS = 256  # one or two sentences; a longer answer is cut and falls back
+
+
+def _wrong_language(text: str, english: bool) -> bool:
+    """An answer mostly in Latin letters to a Chinese question, or mostly in Chinese to an English one."""
+    body = re.sub(r"\[\d+\]|（未核实）|\(unverified\)", "", text)
+    latin = sum(ch.isascii() and ch.isalpha() for ch in body)
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in body)
+    return latin > 3 * han if not english else han > 3 * latin and han > 20
 
 
 class Answerer:
@@ -45,6 +62,8 @@ class Answerer:
         self.settings = settings or Settings.from_env()
         self._chat = chat
         self.prompts = load_prompts()
+        if self.settings.llm_context not in LLM_CONTEXTS:
+            raise ConfigError(f"RAG_LLM_CONTEXT={self.settings.llm_context!r}: use one of {', '.join(LLM_CONTEXTS)}")
         self.scorer = SentenceScorer(retriever.term_weights(), extractive or ExtractiveConfig(), retriever.embedder)
 
     @property
@@ -96,7 +115,7 @@ class Answerer:
         if mode == "llm":
             streamed = False
             try:
-                for piece in self._generate(question, standalone, rewritten, passages, english, warnings):
+                for piece in self._generate(question, standalone, rewritten, analysis, passages, english, warnings):
                     streamed = streamed or isinstance(piece, str)
                     yield piece
                 return
@@ -122,30 +141,53 @@ class Answerer:
                 warnings.append(f"could not rewrite the follow-up with the LLM ({exc})")
         return rewrite_follow_up(question, turns)
 
-    def _generate(self, question: str, standalone: str, rewritten: str | None, passages: list[Passage],
-                  english: bool, warnings: list[str]) -> Iterator[str | Answer]:
+    def _generate(self, question: str, standalone: str, rewritten: str | None, analysis,
+                  passages: list[Passage], english: bool, warnings: list[str]) -> Iterator[str | Answer]:
+        """The model answers from the selected sentences only (short prompt, exact citations); its
+        numbers are claim-checked against them."""
         refusal = self.prompts.refusal(english)
+        if self.settings.llm_context == "passages":  # whole passages: more context, a longer prompt
+            quoted = list(passages)
+        else:
+            evidence = evidence_sentences(analysis, passages, self.scorer)
+            quoted = [replace(passages[s.passage], text=s.text, start=s.start, end=s.end) for s in evidence]
+        if not quoted:  # the refusal gate found nothing: no model call, the same refusal as extractive
+            yield refusal
+            yield Answer(question, refusal, refused=True, mode="llm", warnings=warnings, model=self.chat.model,
+                         passages=passages, rewritten_question=rewritten)
+            return
+        shown = [replace(p, text=as_data(p.text), title=as_data(p.title)) for p in quoted]
         messages = [
             {"role": "system", "content": self.prompts.render("system", refusal=refusal)},
-            {"role": "user", "content": self.prompts.render("user", passages=passages, question=standalone)},
+            {"role": "user", "content": self.prompts.render("user", passages=shown, question=standalone,
+                                                            tag=fence_tag())},
         ]
         pieces = []
-        for piece in self.chat.stream(messages):
+        for piece in self.chat.stream(messages, max_tokens=LLM_MAX_TOKENS):
             pieces.append(piece)
             yield piece
         raw = "".join(pieces).strip()
-        refused = refusal in raw or self.prompts.refusal(not english) in raw or not passages
-        checked = check_citations(raw, passages, standalone, UNVERIFIED[english])
+        refusals = (refusal, self.prompts.refusal(not english))
+        refused = any(r in raw for r in refusals)
+        checked = check_citations(raw, quoted, standalone, UNVERIFIED[english], analysis,
+                                  metric_names(analysis, self.scorer.query_weights(analysis)))
+        unverified: list[str] = []
         if refused:
             text, citations = refusal, []
+            rest = raw
+            for r in refusals:
+                rest = rest.replace(r, "")
+            if checked.citations() or re.search(r"\d", rest):
+                warnings.append("the model gave the refusal sentence together with an answer; shown as a refusal")
         else:
-            text, citations = checked.text, checked.citations()
+            text, citations, unverified = checked.text, checked.citations(), checked.unverified
             warnings += checked.warnings
             if not citations:
                 warnings.append("the model's answer cites no passage; treat it with care")
+            if _wrong_language(text, english):
+                warnings.append("the model answered in another language than the question's")
         yield Answer(question, text, citations, refused=refused, mode="llm", warnings=warnings,
-                     model=self.chat.model, passages=passages,
-                     rewritten_question=rewritten)
+                     model=self.chat.model, passages=passages, rewritten_question=rewritten, unverified=unverified)
 
     def _extract(self, question: str, rewritten: str | None, analysis, passages: list[Passage], english: bool,
                  warnings: list[str]) -> Iterator[str | Answer]:
@@ -164,7 +206,9 @@ class Answerer:
                                       page=passage.page, facts=passage.facts))
         unsure = unsure_place_warnings(citations, english)
         warnings += unsure
-        lines = self._direct_lines(analysis, chosen, passages, english) + [f"（{n}）" for n in unsure]
+        lines, failed = self._direct_lines(analysis, chosen, passages, english)
+        lines += [f"（{n}）" for n in unsure]
+        warnings += [describe(check) for check in failed]
         note = ambiguity_note(analysis, english)
         if note:
             lines.insert(0, note)
@@ -173,16 +217,19 @@ class Answerer:
         text = "\n".join(lines) + f"\n\n{NO_LLM_NOTE[english]}"
         yield from text.splitlines(keepends=True)
         yield Answer(question, text, citations, refused=False, mode="extractive", warnings=warnings,
-                     passages=passages, rewritten_question=rewritten)
+                     passages=passages, rewritten_question=rewritten, unverified=[c.number for c in failed])
 
-    def _direct_lines(self, analysis, chosen, passages: list[Passage], english: bool) -> list[str]:
-        """"答：海珠区2023年为2720.16亿元[1]" per side, when the question asks for a figure and one is clear."""
+    def _direct_lines(self, analysis, chosen, passages: list[Passage], english: bool) -> tuple[list[str], list[ClaimCheck]]:
+        """"答：海珠区2023年为2720.16亿元[1]" per side, when the question asks for a figure and one is clear;
+        a figure the claim check cannot confirm is labelled and returned with what is wrong."""
         if not QUANTITY.search(analysis.text) or LISTING.search(analysis.text):
-            return []  # names and lists are answered by the quotes themselves
+            return [], []  # names and lists are answered by the quotes themselves
         unit = ASKED_UNIT.search(analysis.simplified)
         weights = self.scorer.query_weights(analysis)
-        words = metric_names(analysis, weights) + sorted(weights, key=lambda t: -weights[t])
-        lines = []
+        names = metric_names(analysis, weights)
+        words = names + sorted(weights, key=lambda t: -weights[t])
+        amount = asked_head(analysis) in MONEY_HEADS and not GROWTH_ASKED.search(analysis.text)
+        lines, failed = [], []
         sides = analysis.sides() if analysis.is_comparison else [analysis]
         for side in sides:
             found = []
@@ -191,14 +238,21 @@ class Answerer:
                 if len(sides) > 1 and not (on_side(passage, side) and _names_side_year(sentence.text, passage, side)):
                     continue
                 value = direct_value(sentence.text, side, unit.group(1) if unit else None, words)
-                if value:  # a figure itself before a mark passed ("跨入3000亿元"), then the better sentence
-                    found.append((is_threshold(sentence.text, value), -sentence.score, number, passage, value))
+                if value:  # a checked figure first, a mark passed ("跨入3000亿元") last, then the better sentence
+                    figure = NUMBER.search(value.replace(",", "")).group()
+                    check = ClaimCheck(figure, sentence.text,
+                                       claim_problems(figure, sentence.text, passage, side, names, amount))
+                    found.append((bool(check.problems), is_threshold(sentence.text, value), -sentence.score,
+                                  number, passage, value, check))
             if found:
-                _, _, number, passage, value = min(found, key=lambda item: item[:3])
+                *_, number, passage, value, check = min(found, key=lambda item: item[:4])
                 who = whose(passage, side, english)
-                lines.append(f"{DIRECT_INTRO[english]}{who}: {value} [{number}]" if english
-                             else f"{DIRECT_INTRO[english]}{who}为{value}[{number}]。")
-        return lines
+                label = UNVERIFIED[english] if check.problems else ""
+                if check.problems:
+                    failed.append(check)
+                lines.append(f"{DIRECT_INTRO[english]}{who}: {value} [{number}]{label}" if english
+                             else f"{DIRECT_INTRO[english]}{who}为{value}[{number}]{label}。")
+        return lines, failed
 
 
 def _names_side_year(text: str, passage: Passage, side) -> bool:

@@ -9,13 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..retrieval.query import QueryAnalysis, analyse
 from ..textnorm import to_simplified
 from ..types import Citation, Passage
+from .claims import check_number, describe
 
 MARKER = re.compile(r"\s?(?:\[\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*\]|【(\d{1,3})】)")
 NUMBER = re.compile(r"(?<![\d.])\d+(?:[,，]\d{3})*(?:\.\d+)?")
 SENTENCE_END = "。！？!?；;\n"
 TRAILING = "。！？!?；;，,、：: .\n"
+WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+MIN_CLAIM_CHARS = 4  # a sentence this long that cites nothing is a claim without a source
 LIST_NUMBER = re.compile(r"^(\s*)[(（]?\d{1,2}[)）.、](?!\d)", re.M)  # "1. " / "2、" / "(3)" opening a line
 
 
@@ -26,6 +30,7 @@ class CheckedText:
     text: str
     cited: list[Passage] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)  # numbers no cited sentence states for the question
 
     def citations(self) -> list[Citation]:
         return [Citation.from_passage(i, p) for i, p in enumerate(self.cited, start=1)]
@@ -64,20 +69,14 @@ def numbers_in(text: str) -> list[str]:
     return [n.replace(",", "").replace("，", "") for n in NUMBER.findall(MARKER.sub("", text))]
 
 
-def _normalised(text: str) -> str:
-    return to_simplified(text).replace(",", "").replace("，", "")
-
-
-def _holds(passage_text: str, number: str) -> bool:
-    # 8 is not stated by 8.6%, nor 2720 by 2720.16: a rounded number needs its own source
-    return re.search(rf"(?<![\d.]){re.escape(number)}(?!\.?\d)", passage_text) is not None
-
-
 def check_citations(text: str, passages: list[Passage], question: str = "",
-                    unverified: str = "（未核实）") -> CheckedText:
-    """Verify and repair the markers of a generated answer against the numbered passages."""
-    normalised = [_normalised(p.text) for p in passages]
+                    unverified: str = "（未核实）", analysis: QueryAnalysis | None = None,
+                    metric_names: list[str] | None = None, amount_asked: bool = False) -> CheckedText:
+    """Verify and repair the markers of a generated answer against the numbered passages: each number
+    must be stated by a sentence about the asked metric and year (claims.py), else it is labelled."""
+    analysis = analysis or analyse(question)
     asked = set(numbers_in(question))
+    failed: list[str] = []
     order: list[int] = []  # passage indices (0-based) in order of first citation
     warnings: list[str] = []
     out: list[str] = []
@@ -92,24 +91,44 @@ def check_citations(text: str, passages: list[Passage], question: str = "",
                     warnings.append(f"removed marker [{n}]: it pointed to no passage")
         body = MARKER.sub("", sentence)
         flagged = False
-        facts = [n for n in numbers_in(LIST_NUMBER.sub(r"\1", body)) if n not in asked]
+        numbers = [n for n in numbers_in(LIST_NUMBER.sub(r"\1", body)) if n not in asked]
+        years = [n for n in numbers if re.search(rf"(?<![\d.]){n}\s*年", body)]  # 2023年: a year, not a figure
+        facts = [n for n in numbers if n not in years]
+        for year in years:
+            if not any(year in to_simplified(p.text) for p in passages):
+                warnings.append(f"unsupported: no passage states {year} (in: {body.strip()[:60]})")
+                failed.append(year)
+                flagged = True
         chosen = list(dict.fromkeys(cited))
         if facts:
-            backing = [i for i in chosen if any(_holds(normalised[i], n) for n in facts)]
+            backing = []
             for number in facts:
-                if any(_holds(normalised[i], number) for i in backing):
+                own, check = check_number(number, [passages[i] for i in chosen], analysis,
+                                          metric_names or [], amount_asked)
+                if check.ok:
+                    backing.append(chosen[own])
                     continue
-                holders = [i for i in range(len(passages)) if _holds(normalised[i], number)]
-                if holders:
-                    backing.append(holders[0])
+                anywhere, elsewhere = check_number(number, passages, analysis, metric_names or [], amount_asked)
+                if elsewhere.ok:
+                    backing.append(anywhere)
                     if cited:
-                        warnings.append(f"re-pointed the citation for {number} to the passage that states it")
-                else:
-                    warnings.append(f"unsupported: no passage states {number} (in: {body.strip()[:60]})")
-                    flagged = True
+                        warnings.append(f"re-pointed the citation for {number} to the sentence that states it")
+                    continue
+                failure = check if check.sentence else elsewhere
+                warnings.append(describe(failure) if failure.sentence else
+                                f"unsupported: no passage states {number} (in: {body.strip()[:60]})")
+                failed.append(number)
+                flagged = True
+                where = own if check.sentence else anywhere
+                if where is not None:
+                    backing.append(chosen[where] if check.sentence else where)
             chosen = list(dict.fromkeys(backing)) or chosen
+        if not chosen and len(WORDS.findall(body)) >= MIN_CLAIM_CHARS:
+            warnings.append(f"uncited: a sentence of the answer cites no passage ({body.strip()[:60]})")
+            flagged = True
         out.append(_with_markers(body, chosen, order, unverified if flagged else ""))
-    return CheckedText("".join(out).strip(), [passages[i] for i in order], list(dict.fromkeys(warnings)))
+    return CheckedText("".join(out).strip(), [passages[i] for i in order], list(dict.fromkeys(warnings)),
+                       list(dict.fromkeys(failed)))
 
 
 def _with_markers(body: str, chosen: list[int], order: list[int], label: str = "") -> str:

@@ -146,7 +146,7 @@ class SentenceScorer:
             overlap = self._cover(list(weights), weights, tokens, context)
             score = (1 - config.phrase_weight) * overlap + config.phrase_weight * _phrase_cover(analysis, text)
         head = asked_head(analysis)
-        if head and head not in to_simplified(text) and not _head_by_unit(head, to_simplified(text)):
+        if head and head not in to_simplified(text) and not head_by_unit(head, to_simplified(text)):
             score *= config.head_miss
         if QUANTITY.search(analysis.text) and not _states_quantity(text):
             score *= config.no_number
@@ -219,7 +219,7 @@ HEAD_UNITS = {"人数": re.compile(r"\d\s*万?人"), "人口": re.compile(r"\d\s
               "面积": re.compile(r"\d\s*(?:万)?(?:平方|亩|公顷)")}
 
 
-def _head_by_unit(head: str, text: str) -> bool:
+def head_by_unit(head: str, text: str) -> bool:
     """人数 is stated as "6.46万人", 面积 as "36平方公里": the unit stands for the head."""
     pattern = HEAD_UNITS.get(head)
     return bool(pattern and pattern.search(text))
@@ -346,3 +346,30 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
         if not part_is_about_asked and not mentioned & asked and (passage.years or mentioned):
             return False  # another year's part of a report, or a sentence that names only other years
     return True
+
+
+def evidence_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: SentenceScorer,
+                       limit: int = 5, max_chars: int = 360) -> list[Sentence]:
+    """What an LLM is given: the chosen sentences and the best other candidates that fit `max_chars`
+    (prompt processing dominates a small local model's time), in reading order; empty when the
+    refusal gate finds no evidence: nothing worth a model call."""
+    chosen = select_sentences(analysis, passages, scorer)
+    if not chosen:
+        return []
+    config = scorer.config
+    weights = scorer.query_weights(analysis)
+    unit = ASKED_UNIT.search(analysis.simplified)
+    others = [s for s in passage_sentences(passages) if about_asked(s, passages[s.passage], analysis)
+              and not INJECTION.search(s.text) and not any(c.start <= s.start < c.end for c in chosen)]
+    for sentence in others:
+        sentence.score = scorer.score(sentence, passages[sentence.passage], weights, analysis,
+                                      unit.group(1) if unit else None)
+    picked = list(chosen)
+    budget = max_chars - sum(len(s.text) for s in chosen)
+    for sentence in sorted(others, key=lambda s: -s.score):
+        if len(picked) >= limit or sentence.score < config.min_score * 0.5:
+            break
+        if len(sentence.text) <= budget:
+            picked.append(sentence)
+            budget -= len(sentence.text)
+    return sorted(picked, key=lambda s: (s.passage, s.start))

@@ -14,6 +14,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("refusal_accuracy", "refusal accuracy"),
     ("false_refusal_rate", "false-refusal rate"), ("citation_exactness", "citation exactness"),
     ("citation_support", "citation support"), ("citation_precision", "citation precision"),
+    ("claims_checked", "claims checked (every number passed)"),
     ("retrieve_p50_ms", "retrieve p50 (ms)"), ("retrieve_p95_ms", "retrieve p95 (ms)"),
     ("answer_p50_ms", "answer p50 (ms)"), ("answer_p95_ms", "answer p95 (ms)"),
 )

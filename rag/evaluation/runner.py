@@ -39,7 +39,7 @@ MODES = ("auto", "llm", "extractive")
 FATAL = (ConfigError, EmbeddingBackendError, IndexCorruptError, IndexMissingError)
 METRIC_KEYS = ("hit_at_k", "recall_at_k", "mrr", "key_fact_accuracy", "strict_accuracy",
                "refusal_accuracy", "false_refusal_rate", "citation_exactness",
-               "citation_support", "citation_precision",
+               "citation_support", "citation_precision", "claims_checked",
                "retrieve_p50_ms", "retrieve_p95_ms", "answer_p50_ms", "answer_p95_ms")
 
 
@@ -185,6 +185,10 @@ def score_question(q: Question, *, k: int, mode: str, retrieve: Retrieve,
     if rec["citation_exact"] is not None and rec["citation_exact"] < 1:
         rec["failures"].append("inexact citation")
     rec["strict"] = m.strict_correct(q, ans, groups)
+    rec["unverified"] = list(ans.unverified)
+    rec["claims_checked"] = None if ans.refused or not ans.text else not ans.unverified
+    if ans.unverified:
+        rec["failures"].append("unverified figure")
     if q.answerable:
         rec["key_fact"] = m.key_fact_correct(q, ans.text)
         rec["false_refusal"] = m.false_refusal(q, ans)
@@ -226,6 +230,7 @@ def aggregate(records: list[dict[str, Any]]) -> dict[str, Any]:
         "citation_exactness": m.mean(r.get("citation_exact") for r in answered),
         "citation_support": m.mean(r.get("citation_support") for r in answered),
         "citation_precision": m.mean(r.get("citation_precision") for r in answered),
+        "claims_checked": m.mean(r.get("claims_checked") for r in answered),
         "retrieve_p50_ms": m.percentile(retrieve_ms, 50),
         "retrieve_p95_ms": m.percentile(retrieve_ms, 95),
         "answer_p50_ms": m.percentile(answer_ms, 50),

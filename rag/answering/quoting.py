@@ -1,0 +1,25 @@
+"""Report text placed in a prompt as data: nothing in it can pass for a separator, a marker or a new line.
+
+Each request fences its passages with a random tag the report cannot know, every passage is one line,
+and lookalikes of the prompt's own markup ([2], 【2】, <资料-…>) are turned into full-width characters.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+
+MARKER_LIKE = re.compile(r"\[(\s*\d{1,3}\s*)\]|【(\s*\d{1,3}\s*)】")
+FENCE_LIKE = re.compile(r"<\s*/?\s*资料")
+LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
+
+
+def fence_tag() -> str:
+    """A fresh per-request tag for the <资料-…> fence."""
+    return secrets.token_hex(4)
+
+
+def as_data(text: str) -> str:
+    """`text` on one line, with marker and fence lookalikes made inert (［2］, ＜资料)."""
+    text = LINE_BREAKS.sub(" ", text)
+    text = MARKER_LIKE.sub(lambda m: f"［{(m.group(1) or m.group(2)).strip()}］", text)
+    return FENCE_LIKE.sub(lambda m: m.group().replace("<", "＜"), text)
