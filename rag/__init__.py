@@ -7,7 +7,7 @@
 from .api import answer, evaluate, read_source, reload_index, retrieve
 from .config import Settings
 from .errors import RagError
-from .types import Answer, Chunk, Citation, Document, Passage
+from .types import Answer, Chunk, Citation, Document, Passage, Scope
 
 
 def __getattr__(name: str):
@@ -21,4 +21,4 @@ def __getattr__(name: str):
 
 
 __all__ = ["Answer", "Chunk", "Citation", "Document", "Passage", "RagError", "RetrievalConfig", "Retriever",
-           "Settings", "answer", "evaluate", "read_source", "reload_index", "retrieve"]
+           "Scope", "Settings", "answer", "evaluate", "read_source", "reload_index", "retrieve"]

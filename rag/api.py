@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .config import Settings
-from .types import Answer, Passage
+from .types import Answer, Passage, Scope
 
 _lock = threading.Lock()
 _default = {}
@@ -32,22 +32,24 @@ def reload_index() -> None:
     _read_cached.cache_clear()
 
 
-def retrieve(question: str, *, k: int = 5) -> list[Passage]:
+def retrieve(question: str, *, k: int = 5, scope: Scope | None = None) -> list[Passage]:
     """The k passages of the reports most relevant to `question`.
 
-    Args: question in Chinese (simplified or traditional) or English; k from 1 to 100.
+    Args: question in Chinese (simplified or traditional) or English; k from 1 to 100;
+    scope limits the reports searched (source files, places, years).
     Returns: passages with `source`, `title`, `text`, exact `start`/`end` offsets, `page`, `score`.
     Raises: QuestionError (ValueError) for an empty question or a bad k.
     """
-    return default_retriever().retrieve(question, k=k)
+    return default_retriever().retrieve(question, k=k, scope=scope)
 
 
 def answer(question: str, *, k: int = 5, history: list | None = None, stream: bool = False,
-           mode: str = "auto") -> Answer | Iterator[str | Answer]:
+           mode: str = "auto", scope: Scope | None = None) -> Answer | Iterator[str | Answer]:
     """Answer from the reports with numbered citations.
 
     Args: question; k passages to read; history of earlier (question, answer) turns for follow-ups;
-    stream=True yields text pieces and then the final Answer; mode "auto" | "llm" | "extractive".
+    stream=True yields text pieces and then the final Answer; mode "auto" | "llm" | "extractive";
+    scope limits the reports answered from (and what a refusal says the corpus holds).
     Returns: an Answer (text with [n] markers, citations, refused, mode, warnings).
     """
     from .answering import Answerer
@@ -55,8 +57,8 @@ def answer(question: str, *, k: int = 5, history: list | None = None, stream: bo
     question = check_question(question, k)  # fail fast, before loading the index
     answerer = Answerer(default_retriever(), Settings.from_env())
     if stream:
-        return answerer.stream(question, k=k, history=history, mode=mode)
-    return answerer.answer(question, k=k, history=history, mode=mode)
+        return answerer.stream(question, k=k, history=history, mode=mode, scope=scope)
+    return answerer.answer(question, k=k, history=history, mode=mode, scope=scope)
 
 
 def evaluate(path: str | Path, **options) -> dict:

@@ -1,4 +1,4 @@
-"""Typed records that cross module boundaries: ReportFacts, Document, Chunk, Passage, Citation, Answer."""
+"""Typed records that cross module boundaries: ReportFacts, Document, Chunk, Scope, Passage, Citation, Answer."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
@@ -97,6 +97,29 @@ class Chunk:
         data["facts"] = ReportFacts.from_dict(data["facts"])
         data["years"] = tuple(data.get("years") or ())
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which indexed reports a question may be answered from; None on a field means "any".
+
+    `sources` are source file names (a chat session's shared corpus plus its own uploads),
+    `places` full place paths ("广东省/深圳市/龙岗区"), `years` report years.
+    """
+
+    sources: frozenset[str] | None = None
+    places: frozenset[str] | None = None
+    years: frozenset[int] | None = None
+
+    @property
+    def is_all(self) -> bool:
+        return self.sources is None and self.places is None and self.years is None
+
+    def admits(self, source: str, facts: ReportFacts) -> bool:
+        """Whether a chunk of `source` with these report facts is in scope."""
+        return ((self.sources is None or source in self.sources)
+                and (self.places is None or facts.place in self.places)
+                and (self.years is None or facts.year in self.years))
 
 
 @dataclass

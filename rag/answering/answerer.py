@@ -9,7 +9,7 @@ from dataclasses import replace
 from ..config import Settings
 from ..errors import ConfigError, LLMError
 from ..retrieval.query import analyse, check_question
-from ..types import Answer, Citation, Passage
+from ..types import Answer, Citation, Passage, Scope
 from .citations import NUMBER, check_citations
 from .claims import ClaimCheck, claim_problems, describe
 from .direct import GROWTH_ASKED, LISTING, direct_value, is_threshold, whose
@@ -80,16 +80,19 @@ class Answerer:
             return "llm" if (self._chat is not None or self.settings.llm_configured) else "extractive"
         return mode
 
-    def answer(self, question: str, *, k: int = 5, history: list | None = None, mode: str = "auto") -> Answer:
+    def answer(self, question: str, *, k: int = 5, history: list | None = None, mode: str = "auto",
+               scope: Scope | None = None) -> Answer:
         result = None
-        for item in self.stream(question, k=k, history=history, mode=mode):
+        for item in self.stream(question, k=k, history=history, mode=mode, scope=scope):
             if isinstance(item, Answer):
                 result = item
         return result
 
     def stream(self, question: str, *, k: int = 5, history: list | None = None,
-               mode: str = "auto") -> Iterator[str | Answer]:
-        """Yield text pieces as they are produced, then the final, citation-checked Answer."""
+               mode: str = "auto", scope: Scope | None = None) -> Iterator[str | Answer]:
+        """Yield text pieces as they are produced, then the final, citation-checked Answer.
+
+        `scope` limits the reports answered from; the corpus a refusal describes is that scope's."""
         question = check_question(question, k, self.settings.max_question_chars)
         mode = self.mode_for(mode)
         warnings: list[str] = []
@@ -99,15 +102,16 @@ class Answerer:
             mode = "extractive"
         standalone = self._standalone(question, history, mode, warnings)
         rewritten = standalone if standalone != question else None
-        analysis = narrow_namesakes(self.retriever.analyse(standalone), self.retriever.corpus)
+        corpus = self.retriever.corpus_for(scope)
+        analysis = narrow_namesakes(self.retriever.analyse(standalone, scope), corpus)
         english = analyse(question).english
-        why_not = out_of_scope(analysis, self.retriever.corpus, english)
+        why_not = out_of_scope(analysis, corpus, english)
         if why_not:
             text = f"{self.prompts.refusal(english)}{' ' if english else ''}{why_not}"
             yield text
             yield Answer(question, text, refused=True, mode=mode, warnings=warnings, rewritten_question=rewritten)
             return
-        passages = self.retriever.retrieve(standalone, k=k, analysis=analysis)
+        passages = self.retriever.retrieve(standalone, k=k, analysis=analysis, scope=scope)
         warnings += injection_warnings(passages)
         note = ambiguity_note(analysis, english)
         if note:

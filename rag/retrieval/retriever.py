@@ -11,7 +11,7 @@ from ..chunking import embedding_text
 from ..config import Settings
 from ..embeddings import create_embedder
 from ..store import VectorStore
-from ..types import Passage
+from ..types import Passage, Scope
 from .corpus_places import CorpusPlaces
 from .fusion import MetadataPrior, reciprocal_rank_fusion
 from .lexical import BM25, tokenize
@@ -47,6 +47,7 @@ class Retriever:
         self.corpus = CorpusPlaces(c.facts for c in store.chunks)
         self.prior = MetadataPrior(store.chunks)
         self._lock = threading.Lock()
+        self._scoped: dict[Scope, tuple[np.ndarray, CorpusPlaces]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, config: RetrievalConfig | None = None) -> Retriever:
@@ -55,25 +56,48 @@ class Retriever:
         settings = settings or Settings.from_env()
         return cls(ensure_index(settings), settings, config)
 
-    def analyse(self, question: str) -> QueryAnalysis:
-        """The question's places (resolved against this corpus) and years."""
-        return analyse(question, self.corpus)
+    def analyse(self, question: str, scope: Scope | None = None) -> QueryAnalysis:
+        """The question's places (resolved against the corpus in scope) and years."""
+        return analyse(question, self.corpus_for(scope))
+
+    def corpus_for(self, scope: Scope | None) -> CorpusPlaces:
+        """The places and reports of the chunks in scope (the whole corpus when scope is None)."""
+        return self._in_scope(scope)[1] if scope is not None and not scope.is_all else self.corpus
+
+    def _in_scope(self, scope: Scope) -> tuple[np.ndarray, CorpusPlaces]:
+        """A boolean mask over the store's chunks and the CorpusPlaces of those chunks, cached per scope."""
+        with self._lock:
+            cached = self._scoped.get(scope)
+        if cached is None:
+            chunks = self.store.chunks
+            mask = np.fromiter((scope.admits(c.source, c.facts) for c in chunks), dtype=bool, count=len(chunks))
+            cached = (mask, CorpusPlaces(c.facts for c, keep in zip(chunks, mask) if keep))
+            with self._lock:
+                if len(self._scoped) > 256:
+                    self._scoped.clear()
+                self._scoped[scope] = cached
+        return cached
 
     def term_weights(self) -> dict[str, float]:
         """IDF of every BM25 term of the corpus (the answerer weighs question words with them)."""
         return self.bm25.idf
 
-    def retrieve(self, question: str, *, k: int = 5, analysis: QueryAnalysis | None = None) -> list[Passage]:
+    def retrieve(self, question: str, *, k: int = 5, analysis: QueryAnalysis | None = None,
+                 scope: Scope | None = None) -> list[Passage]:
         """The k passages most likely to hold the answer, both sides of a comparison included.
 
-        `analysis` (from `analyse`, possibly narrowed by the caller) saves reading the question again.
+        `analysis` (from `analyse`, possibly narrowed by the caller) saves reading the question again;
+        `scope` keeps only chunks of the reports it admits.
         """
         question = check_question(question, k, self.settings.max_question_chars)
-        analysis = analysis or self.analyse(question)
+        analysis = analysis or self.analyse(question, scope)
         if not self.store.chunks:
             return []
+        mask = self._in_scope(scope)[0] if scope is not None and not scope.is_all else None
+        if mask is not None and not mask.any():
+            return []
         sides = analysis.sides()
-        ranked = [self._rank(side, self._side_text(side, analysis)) for side in sides]
+        ranked = [self._rank(side, self._side_text(side, analysis), mask) for side in sides]
         return self._interleave(ranked, k)
 
     def _side_text(self, side: QueryAnalysis, whole: QueryAnalysis) -> str:
@@ -88,7 +112,7 @@ class Retriever:
                 text = text.replace(str(year), "")
         return text
 
-    def _rank(self, analysis: QueryAnalysis, text: str) -> list[tuple[int, float, dict]]:
+    def _rank(self, analysis: QueryAnalysis, text: str, mask: np.ndarray | None) -> list[tuple[int, float, dict]]:
         config = self.config
         expansions = analysis.expansions
         dense_text = " ".join([text, *expansions]) if analysis.english and config.expand_dense else text
@@ -105,7 +129,9 @@ class Retriever:
                                        config.rrf_k)
         prior = self.prior(analysis, config.place_miss, config.year_miss)
         final = fused * prior
-        top = np.argsort(-final, kind="stable")[:100]
+        if mask is not None:
+            final = np.where(mask, final, -np.inf)
+        top = [i for i in np.argsort(-final, kind="stable")[:100] if np.isfinite(final[i])]
         return [(int(i), float(final[i]), {"dense": float(dense[i]), "lexical": float(lexical[i]),
                                            "prior": float(prior[i])}) for i in top]
 
