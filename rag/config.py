@@ -56,6 +56,7 @@ class Settings:
     llm_context: str = "sentences"  # what the LLM reads: the selected sentences, or whole "passages"
     feedback_file: Path = PROJECT_ROOT / "feedback.jsonl"
     max_question_chars: int = 2000
+    max_file_bytes: int = 5 * 1024 * 1024  # per source file; larger files are refused with a message
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -74,6 +75,7 @@ class Settings:
             llm_timeout=_env_number("RAG_LLM_TIMEOUT", 60.0, float),
             llm_context=_env("RAG_LLM_CONTEXT", "sentences"),
             feedback_file=Path(_env("RAG_FEEDBACK_FILE", str(cls.feedback_file))),
+            max_file_bytes=int(_env_number("RAG_MAX_FILE_MB", 5.0, float) * 1024 * 1024),
         )
 
     @property
