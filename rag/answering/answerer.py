@@ -15,9 +15,9 @@ from .claims import ClaimCheck, claim_problems, describe
 from .direct import GROWTH_ASKED, LISTING, direct_value, is_threshold, whose
 from .extractive import (
     ASKED_UNIT,
-    INJECTION,
     MONEY_HEADS,
     QUANTITY,
+    SENTENCE,
     YEAR_MENTION,
     ExtractiveConfig,
     SentenceScorer,
@@ -28,6 +28,7 @@ from .extractive import (
     select_sentences,
 )
 from .followup import is_follow_up, normalise_history, rewrite_follow_up
+from .injection import addresses_assistant, instruction_cues
 from .prompts import load_prompts
 from .quoting import as_data, fence_tag
 from .scope import ambiguity_note, narrow_namesakes, out_of_scope
@@ -151,7 +152,7 @@ class Answerer:
         numbers are claim-checked against them."""
         refusal = self.prompts.refusal(english)
         if self.settings.llm_context == "passages":  # whole passages: more context, a longer prompt
-            quoted = list(passages)
+            quoted = [run for p in passages for run in unflagged_runs(p)]
         else:
             evidence = evidence_sentences(analysis, passages, self.scorer)
             quoted = [replace(passages[s.passage], text=s.text, start=s.start, end=s.end) for s in evidence]
@@ -279,7 +280,30 @@ def unsure_place_warnings(citations: list[Citation], english: bool) -> list[str]
     return notes
 
 
+def unflagged_runs(passage: Passage) -> list[Passage]:
+    """The passage cut around the sentences that address the assistant: runs of ordinary sentences,
+    each with exact offsets (a forged or commanding sentence never reaches a model or a citation)."""
+    runs, start, end = [], None, None
+    for match in SENTENCE.finditer(passage.text):
+        if addresses_assistant(match.group()):
+            if start is not None:
+                runs.append((start, end))
+            start = None
+            continue
+        start = match.start() if start is None else start
+        end = match.end()
+    if start is not None:
+        runs.append((start, end))
+    return [replace(passage, text=passage.text[a:b], start=passage.start + a, end=passage.start + b)
+            for a, b in runs if passage.text[a:b].strip()]
+
+
 def injection_warnings(passages: list[Passage]) -> list[str]:
     """Name the passages that contain instructions aimed at the assistant (they are treated as data)."""
-    return [f"passage from {p.title} contains text that looks like instructions to the assistant; "
-            "it was treated as data, not obeyed" for p in passages if INJECTION.search(p.text)]
+    warnings = []
+    for passage in passages:
+        cues = instruction_cues(passage.text)
+        if cues:
+            warnings.append(f"passage from {passage.title} contains instructions to the assistant "
+                            f"({', '.join(cues)}); they were treated as data, not obeyed, and are never quoted")
+    return warnings

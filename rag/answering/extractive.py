@@ -12,12 +12,11 @@ from ..retrieval.lexical import tokenize
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import to_simplified
 from ..types import Passage
+from .injection import addresses_assistant
 
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 QUANTITY = re.compile(r"多少|几|多大|多高|多长|比重|比例|增速|增长|总量|规模|排名|第几|率|how many|how much|"
                       r"what percentage|what share|what was|rate|growth|ranked|total", re.I)
-INJECTION = re.compile(r"忽略(以上|上述|之前|前面).{0,6}(指令|要求|提示)|ignore (all |the )?(previous|above) "
-                       r"instructions|system prompt|系统提示词|你现在是|you are now", re.I)
 DIGIT = re.compile(r"(?<![A-Za-z\d.])\d")  # a quantity, not the 2 of PM2.5 or the 4 of 4G
 CHINESE_QUANTITY = re.compile(r"[一二三四五六七八九十两百千万]+(?:个|家|成|项|座|所|条|批|倍|位|名|台|套|宗|户|人|亿|万)")
 LIST_NUMBER = re.compile(r"^\s*[(（]?\d{1,2}[)）.、]")
@@ -260,7 +259,7 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
     config = scorer.config
     weights = scorer.query_weights(analysis)
     unit = ASKED_UNIT.search(analysis.simplified)
-    candidates = [s for s in passage_sentences(passages) if not INJECTION.search(s.text)
+    candidates = [s for s in passage_sentences(passages) if not addresses_assistant(s.text)
                   and about_asked(s, passages[s.passage], analysis)]
     for sentence in candidates:
         sentence.score = scorer.score(sentence, passages[sentence.passage], weights, analysis,
@@ -306,7 +305,7 @@ def _extend_heading(sentence: Sentence, passage: Passage, short: int) -> Sentenc
         return sentence
     local_end = sentence.end - passage.start
     for match in SENTENCE.finditer(passage.text, local_end):
-        if INJECTION.search(match.group()):
+        if addresses_assistant(match.group()):
             break  # never quote instructions aimed at the assistant, even as context
         local_end = match.end()
         if local_end - (sentence.start - passage.start) >= 4 * short:
@@ -360,7 +359,7 @@ def evidence_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer:
     weights = scorer.query_weights(analysis)
     unit = ASKED_UNIT.search(analysis.simplified)
     others = [s for s in passage_sentences(passages) if about_asked(s, passages[s.passage], analysis)
-              and not INJECTION.search(s.text) and not any(c.start <= s.start < c.end for c in chosen)]
+              and not addresses_assistant(s.text) and not any(c.start <= s.start < c.end for c in chosen)]
     for sentence in others:
         sentence.score = scorer.score(sentence, passages[sentence.passage], weights, analysis,
                                       unit.group(1) if unit else None)

@@ -23,3 +23,13 @@ def as_data(text: str) -> str:
     text = LINE_BREAKS.sub(" ", text)
     text = MARKER_LIKE.sub(lambda m: f"［{(m.group(1) or m.group(2)).strip()}］", text)
     return FENCE_LIKE.sub(lambda m: m.group().replace("<", "＜"), text)
+
+
+PROMPT_LIKE = re.compile(r"(?:\[\s*\d{1,3}\s*\]|【\s*\d{1,3}\s*】)\s*《|<\s*/?\s*资料|"
+                         r"^\s*(?:问题|用户|助手|系统|question|user|assistant|system)\s*[:：]", re.I | re.M)
+
+
+def imitates_prompt(text: str) -> bool:
+    """Report text dressed as this assistant's own prompt: a numbered source line ([2]《…》), a data
+    fence, or a question/role line. It is never quoted as evidence."""
+    return bool(PROMPT_LIKE.search(text))
