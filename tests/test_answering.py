@@ -338,6 +338,8 @@ class FakeLLM:
         self.reply = CRAFTED
         self.complete_reply: str | None = None  # non-streaming replies (follow-up rewrites)
         self.complete_raw: bytes | None = None  # a raw non-streaming body, to play a broken server
+        self.stream_raw: tuple[str, bytes] | None = None  # (content type, body) sent for a streaming request
+        self.cut = False  # stream the pieces, then close without a finish reason or [DONE]
         self.status = 200
 
     @property
@@ -382,12 +384,15 @@ class _FakeHandler(BaseHTTPRequestHandler):
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
             self._send(200, "application/json", json.dumps(data, ensure_ascii=False).encode())
             return
+        if fake.stream_raw is not None:
+            self._send(200, *fake.stream_raw)
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         pieces = [fake.reply[i:i + 7] for i in range(0, len(fake.reply), 7)]
-        for n, piece in enumerate([*pieces, None]):
+        for n, piece in enumerate([*pieces] if fake.cut else [*pieces, None]):
             delta = {"content": piece} if piece is not None else {}
             if n == 0:
                 delta["role"] = "assistant"
@@ -395,7 +400,8 @@ class _FakeHandler(BaseHTTPRequestHandler):
                      "choices": [{"index": 0, "delta": delta, "finish_reason": None if piece else "stop"}]}
             self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
             self.wfile.flush()
-        self.wfile.write(b"data: [DONE]\n\n")
+        if not fake.cut:
+            self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
 
 
@@ -520,6 +526,42 @@ def test_unparseable_stream_falls_back(fake_llm, monkeypatch):
     assert answer.mode == "extractive"
     assert any("LLM unavailable" in w for w in answer.warnings)
     assert "2720.16" in answer.text
+
+
+def test_a_stream_cut_before_its_finish_reason_falls_back(fake_llm):
+    fake_llm.cut = True
+    fake_llm.reply = "海珠区2023年地区生产总值为2720"
+    pieces = list(rag.answer(HAIZHU_2023, mode="llm", stream=True))
+    answer = pieces[-1]
+    shown = "".join(p for p in pieces if isinstance(p, str))
+    assert shown.startswith("海珠区2023年地区生产总值为2720")  # what the user saw streaming ...
+    assert "（大语言模型连接中断，以下改为报告原文摘录。）" in shown  # ... then why another answer follows
+    assert answer.mode == "extractive" and answer.text.startswith("答：广州市海珠区2023年为2720.16亿元[1]。")
+    assert any(w.startswith("LLM unavailable (the LLM stream from ") and "ended without a finish reason (cut off)" in w
+               for w in answer.warnings), answer.warnings
+    assert "（未核实）" not in answer.text and "2720（" not in answer.text
+
+
+@pytest.mark.parametrize("content_type, body, reason", [
+    ("text/html", b"<html><body>502 Bad Gateway</body></html>", "streamed an empty answer"),
+    ("application/json", b"", "streamed an empty answer"),
+    ("text/event-stream", b"data: {not json\n\n", "broke off"),
+])
+def test_a_200_that_is_no_stream_falls_back(fake_llm, content_type, body, reason):
+    fake_llm.stream_raw = (content_type, body)
+    answer = rag.answer(HAIZHU_2023, mode="llm")
+    assert answer.mode == "extractive" and answer.text.startswith("答：广州市海珠区2023年为2720.16亿元[1]。")
+    assert [w for w in answer.warnings if w.startswith("LLM unavailable") and reason in w], answer.warnings
+    assert_exact_citations(answer)
+
+
+def test_a_non_json_200_to_a_plain_request_falls_back(fake_llm):
+    fake_llm.complete_raw = b"<html>proxy login</html>"
+    history = [(HAIZHU_2023, "2720.16亿元[1]")]
+    answer = rag.answer("那2019年呢?", history=history, mode="llm")
+    assert any(w.startswith("could not rewrite the follow-up with the LLM (the LLM at ") and "malformed" in w
+               for w in answer.warnings), answer.warnings
+    assert answer.rewritten_question == "海珠区2019年地区生产总值是多少?"
 
 
 def test_llm_rewrites_the_follow_up(fake_llm):

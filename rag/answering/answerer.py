@@ -172,6 +172,8 @@ class Answerer:
             pieces.append(piece)
             yield piece
         raw = "".join(pieces).strip()
+        if getattr(self.chat, "finish_reason", None) == "length":
+            warnings.append(f"the model's answer was cut at {LLM_MAX_TOKENS} tokens; its end may be missing")
         refusals = (refusal, self.prompts.refusal(not english))
         refused = any(r in raw for r in refusals)
         checked = check_citations(raw, quoted, standalone, UNVERIFIED[english], analysis,

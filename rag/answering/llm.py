@@ -21,6 +21,7 @@ class ChatModel:
             client = openai.OpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "not-needed",
                                    timeout=settings.llm_timeout, max_retries=1)
         self.client = client
+        self.finish_reason: str | None = None
 
     def _request(self, messages: list[dict], stream: bool, max_tokens: int):
         import openai
@@ -50,9 +51,14 @@ class ChatModel:
         return text
 
     def stream(self, messages: list[dict], max_tokens: int = 700) -> Iterator[str]:
+        """Yield the answer's pieces; a stream that ends without a finish reason was cut off: LLMError.
+
+        `finish_reason` holds the reason the last complete stream gave ("stop", or "length" when cut at
+        max_tokens)."""
         import openai
+        self.finish_reason = None
         response = self._request(messages, True, max_tokens)
-        produced = False
+        produced, finished = False, None
         try:
             for event in response:
                 choices = getattr(event, "choices", None)
@@ -62,7 +68,12 @@ class ChatModel:
                 if piece:
                     produced = True
                     yield piece
+                finished = getattr(choices[0], "finish_reason", None) or finished
         except (openai.OpenAIError, OSError, ValueError) as exc:  # ValueError: a chunk that is not JSON
             raise LLMError(f"the LLM stream from {self.base_url} broke off ({exc})") from exc
         if not produced:
-            raise LLMError(f"the LLM at {self.base_url} streamed an empty answer")
+            raise LLMError(f"the LLM at {self.base_url} streamed an empty answer (no text; "
+                           "is the endpoint an OpenAI-compatible chat server?)")
+        if finished is None:
+            raise LLMError(f"the LLM stream from {self.base_url} ended without a finish reason (cut off)")
+        self.finish_reason = finished
