@@ -555,7 +555,8 @@ def test_a_200_that_is_no_stream_falls_back(fake_llm, content_type, body, reason
     assert_exact_citations(answer)
 
 
-def test_a_non_json_200_to_a_plain_request_falls_back(fake_llm):
+def test_a_non_json_200_to_a_plain_request_falls_back(fake_llm, monkeypatch):
+    monkeypatch.setenv("RAG_LLM_REWRITE", "1")
     fake_llm.complete_raw = b"<html>proxy login</html>"
     history = [(HAIZHU_2023, "2720.16亿元[1]")]
     answer = rag.answer("那2019年呢?", history=history, mode="llm")
@@ -564,7 +565,8 @@ def test_a_non_json_200_to_a_plain_request_falls_back(fake_llm):
     assert answer.rewritten_question == "海珠区2019年地区生产总值是多少?"
 
 
-def test_llm_rewrites_the_follow_up(fake_llm):
+def test_llm_rewrites_the_follow_up(fake_llm, monkeypatch):
+    monkeypatch.setenv("RAG_LLM_REWRITE", "1")
     fake_llm.complete_reply = "海珠区2019年地区生产总值是多少?"
     fake_llm.reply = "海珠区2019年实现地区生产总值1935.12亿元[2]。"
     history = [{"role": "user", "content": HAIZHU_2023}, {"role": "assistant", "content": "2720.16亿元[1]"}]
@@ -582,7 +584,8 @@ def test_llm_rewrites_the_follow_up(fake_llm):
 
 
 @pytest.mark.parametrize("raw", [b'{"id": "x", "choices": null}', b'{"id": "x"}', b"{not json"])
-def test_broken_rewrite_response_falls_back_to_the_rule_based_rewrite(fake_llm, raw):
+def test_broken_rewrite_response_falls_back_to_the_rule_based_rewrite(fake_llm, raw, monkeypatch):
+    monkeypatch.setenv("RAG_LLM_REWRITE", "1")
     fake_llm.complete_raw = raw
     fake_llm.reply = "海珠区2019年实现地区生产总值1935.12亿元[1]。"
     history = [(HAIZHU_2023, "2720.16亿元[1]")]
@@ -713,3 +716,79 @@ def test_a_target_given_as_the_outcome_is_labelled(forged):
     right = rag.answer("黑石镇2023年地区生产总值增长了多少?", mode="llm")
     assert right.text == "黑石镇2023年地区生产总值同比增长5.2%[1]。" and right.unverified == []
     assert "5.2%" in right.citations[0].text
+
+
+# --- a five-turn conversation: follow-ups keep the right place and year after comparisons and refusals ---
+
+CONVERSATION = [
+    # (question, standalone question it must stand for, refused, figures the answer states, figures it must not)
+    ("海珠区2019年和2023年的地区生产总值分别是多少?", None, False, ["1935.12", "2720.16"], []),
+    ("那2022年呢?", "海珠区2022年的地区生产总值是多少?", True, [], ["2720.16", "1935.12"]),
+    ("那2019年呢?", "海珠区2019年的地区生产总值是多少?", False, ["1935.12"], ["2720.16"]),
+    ("天河区2020年呢?", "天河区2020年的地区生产总值是多少?", False, ["5312.8"], ["1935.12"]),
+    ("增长了多少?", "天河区2020年地区生产总值增长了多少?", False, ["2.7%"], ["5312.8"]),
+]
+
+
+def _converse(mode: str, before_each=None) -> list[Answer]:
+    history, answers = [], []
+    for turn, (question, *_ignored) in enumerate(CONVERSATION):
+        if before_each:
+            before_each(turn)
+        answer = rag.answer(question, history=history, mode=mode)
+        answers.append(answer)
+        history.append((question, answer.text))
+    return answers
+
+
+def test_five_turn_conversation_extractive(real_index):
+    for answer, (question, standalone, refused, gives, never) in zip(_converse("extractive"), CONVERSATION):
+        assert answer.rewritten_question == standalone, question
+        assert answer.refused is refused, (question, answer.text)
+        said = answer.text.split("根据报告原文")[0]  # the direct answer, before the supporting quotes
+        assert all(g in said for g in gives) and not any(n in said for n in never), (question, answer.text)
+        if refused:
+            assert "已收录的广州市海珠区报告为2020、2024年，不涉及2022年。" in answer.text
+        else:
+            assert answer.text.startswith("答：") and answer.citations
+            assert_exact_citations(answer)
+
+
+LLM_REPLIES = ["海珠区2019年地区生产总值为1935.12亿元[1]，2023年为2720.16亿元[2]。", "不应被调用",
+               "海珠区2019年地区生产总值为1935.12亿元[1]。", "天河区2020年地区生产总值为5312.8亿元[1]。",
+               "天河区2020年地区生产总值增长2.7%[1]。"]
+
+
+def test_five_turn_conversation_llm(fake_llm):
+    asked = []
+
+    def before_each(turn):
+        asked.append(len(fake_llm.requests))
+        fake_llm.reply = LLM_REPLIES[turn]
+
+    answers = _converse("llm", before_each)
+    calls = [fake_llm.requests[start:end] for start, end in zip(asked, [*asked[1:], len(fake_llm.requests)])]
+    for answer, sent, (question, standalone, refused, gives, never) in zip(answers, calls, CONVERSATION):
+        assert answer.rewritten_question == standalone, question
+        assert answer.refused is refused and answer.mode == "llm", (question, answer.text)
+        if refused:  # the scope check refuses before any model call
+            assert sent == [] and "不涉及2022年" in answer.text
+            continue
+        assert len(sent) == 1  # one generation call: the follow-up was rewritten by the rules, not the model
+        assert f"问题：{standalone or question}" in sent[0]["body"]["messages"][1]["content"]
+        assert all(g in answer.text for g in gives) and not any(n in answer.text for n in never), answer.text
+        assert answer.unverified == [] and "（未核实）" not in answer.text, answer.text
+        assert_exact_citations(answer)
+
+
+@pytest.mark.parametrize("turns, expected", [
+    (["海珠区2019年和2023年的地区生产总值分别是多少?", "那2022年呢?"], "海珠区2022年的地区生产总值是多少?"),
+    (["海珠区2023年地区生产总值是多少?", "那2019年呢?", "天河区和越秀区呢?"], "天河区和越秀区2019年地区生产总值是多少?"),
+    (["海珠区2023年地区生产总值是多少?", "天河区和越秀区呢?", "这两个区2020年呢?"], "天河区和越秀区2020年地区生产总值是多少?"),
+    (["天河区2020年地区生产总值是多少?", "人口呢?"], "天河区2020年人口是多少?"),
+    (["What was Haizhu District's GDP in 2019 and 2023?", "What about 2022?"], "What was Haizhu District's GDP in 2022?"),
+    (["What was Haizhu District's GDP in 2022?", "And Tianhe District?"], "What was Tianhe District's GDP in 2022?"),
+])
+def test_follow_up_rules(turns, expected):
+    from rag.answering.followup import Turn, rewrite_follow_up
+    assert rewrite_follow_up(turns[-1], [Turn(q, "") for q in turns[:-1]]) == expected

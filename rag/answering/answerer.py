@@ -133,9 +133,9 @@ class Answerer:
 
     def _standalone(self, question: str, history: list | None, mode: str, warnings: list[str]) -> str:
         turns = normalise_history(history)
-        if not turns or not is_follow_up(question):
+        if not turns or not is_follow_up(question, has_history=True):
             return question
-        if mode == "llm":
+        if mode == "llm" and self.settings.llm_rewrite:  # opt-in: a strong model may rewrite better than the rules
             try:
                 prompt = self.prompts.render("rewrite", history=turns[-3:], question=question)
                 rewritten = self.chat.complete([{"role": "user", "content": prompt}], max_tokens=120)

@@ -21,6 +21,7 @@ DIGIT = re.compile(r"(?<![A-Za-z\d.])\d")  # a quantity, not the 2 of PM2.5 or t
 CHINESE_QUANTITY = re.compile(r"[一二三四五六七八九十两百千万]+(?:个|家|成|项|座|所|条|批|倍|位|名|台|套|宗|户|人|亿|万)")
 LIST_NUMBER = re.compile(r"^\s*[(（]?\d{1,2}[)）.、]")
 YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
+YEAR_SPAN = re.compile(r"(?:19|20)\d{2}\s*年?\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年")  # a period, not its last year
 ASKED_UNIT = re.compile(r"(?:多少|几)(亿元|万元|元|平方米|平方公里|公里|人次|万人|个|家|台|人|宗|套|座|所|吨|亩|项|件|辆|张|户|天)")
 
 
@@ -340,11 +341,24 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
                 return False
     asked = analysis.asked_years
     if asked:
-        mentioned = {int(y) for y in YEAR_MENTION.findall(sentence.text)}
-        part_is_about_asked = bool(passage.years) and bool(set(passage.years) & asked)
-        if not part_is_about_asked and not mentioned & asked and (passage.years or mentioned):
+        mentioned = {int(y) for y in YEAR_MENTION.findall(YEAR_SPAN.sub("", sentence.text))}
+        part_years = primary_years(passage)  # what a sentence there is about unless it names an asked year
+        if not part_years & asked and not mentioned & asked and (part_years or mentioned):
             return False  # another year's part of a report, or a sentence that names only other years
     return True
+
+
+def primary_years(passage: Passage) -> set[int]:
+    """The year a sentence that names none is about: last year in a work report's review part (the five
+    years it may look back over count only when named), this year in its planning part."""
+    facts, years = passage.facts, set(passage.years)
+    if facts is None or facts.kind != "work_report" or not facts.year or not years:
+        return years
+    if all(y < facts.year for y in years):
+        return {facts.year - 1}
+    if all(y >= facts.year for y in years):
+        return {facts.year}
+    return years
 
 
 def evidence_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: SentenceScorer,
