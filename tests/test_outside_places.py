@@ -94,3 +94,34 @@ def test_same_name_place_narrowed_by_the_asked_year(outside_index):
     answer = ask(outside_index, "西湖区2022年地区生产总值是多少?")
     assert "以下按杭州市西湖区作答" in answer["text"] and "1970.1" in answer["text"]
     assert {c["source"] for c in answer["citations"]} == {"xihu_hangzhou_2023.txt"}
+
+
+@pytest.fixture
+def shipped_outside(monkeypatch):
+    import rag
+    root = OUTSIDE.parent
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(root / "reports"))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(root / "vectorstore"))
+    monkeypatch.setenv("RAG_LLM_MODEL", "")
+    rag.reload_index()
+    yield rag
+    rag.reload_index()
+
+
+@pytest.mark.parametrize("question, named", [
+    ("上海普陀区2009年地区生产总值是多少?", "上海市普陀区"),
+    ("舟山市普陀区2009年地区生产总值是多少?", "舟山市普陀区"),
+    ("What was the GDP of Putuo District, Shanghai in 2009?", "上海市普陀区"),
+])
+def test_a_report_that_does_not_say_which_namesake_never_answers_for_the_one_named(shipped_outside, question, named):
+    answer = shipped_outside.answer(question, mode="extractive")
+    assert answer.refused and not answer.citations and "166.0" not in answer.text
+    assert "《2010年普陀區政府工作報告》" in answer.text and named in answer.text
+    assert "上海市普陀区、浙江省舟山市普陀区" in answer.text
+
+
+def test_a_name_both_namesakes_share_is_answered_once_with_the_caveat(shipped_outside):
+    answer = shipped_outside.answer("普陀区2009年地区生产总值是多少?", mode="extractive")
+    assert not answer.refused
+    assert "答：普陀区2009年为166.0亿元[1]。" in answer.text and answer.text.count("166.0亿元[1]") == 1
+    assert "（《2010年普陀區政府工作報告》未写明是哪一个地方的报告（上海市普陀区、浙江省舟山市普陀区之一））" in answer.text

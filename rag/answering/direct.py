@@ -79,9 +79,12 @@ def whose(passage: Passage, analysis: QueryAnalysis, english: bool) -> str:
     """The place and year a figure belongs to, from the report's own facts: "海珠区2023年"."""
     facts = passage.facts
     known = gazetteer().get(facts.place) if facts else None
-    if known is None and facts is not None:  # a report that may be of the asked place: name the asked one
-        known = next((p for p in analysis.places if p.key in facts.place_candidates), None)
-    place = known.label if known else ""
+    if known is not None:
+        place = known.label
+    elif facts is not None and facts.place_candidates:  # a report of one of several namesakes: their shared name
+        place = facts.place_candidates[0].rsplit("/", 1)[-1]
+    else:
+        place = ""
     asked = [y for y in analysis.years if not passage.years or y in passage.years]
     years = asked or (list(passage.years) if len(passage.years) == 1 else [])
     year = years[0] if len(years) == 1 else None
