@@ -31,7 +31,7 @@ from .followup import is_follow_up, normalise_history, rewrite_follow_up
 from .injection import addresses_assistant, instruction_cues
 from .prompts import load_prompts
 from .quoting import as_data, fence_tag
-from .scope import ambiguity_note, narrow_namesakes, out_of_scope, unsure_for_designated
+from .scope import ambiguity_note, narrow_namesakes, out_of_scope
 
 log = logging.getLogger(__name__)
 MODES = ("auto", "llm", "extractive")
@@ -157,10 +157,8 @@ class Answerer:
             evidence = evidence_sentences(analysis, passages, self.scorer)
             quoted = [replace(passages[s.passage], text=s.text, start=s.start, end=s.end) for s in evidence]
         if not quoted:  # the refusal gate found nothing: no model call, the same refusal as extractive
-            why = unsure_for_designated(analysis, [p.facts for p in passages], english)
-            text = f"{refusal}{(' ' if english else '') + why if why else ''}"
-            yield text
-            yield Answer(question, text, refused=True, mode="llm", warnings=warnings, model=self.chat.model,
+            yield refusal
+            yield Answer(question, refusal, refused=True, mode="llm", warnings=warnings, model=self.chat.model,
                          passages=passages, rewritten_question=rewritten)
             return
         shown = [replace(p, text=as_data(p.text), title=as_data(p.title)) for p in quoted]
@@ -202,8 +200,7 @@ class Answerer:
                  warnings: list[str]) -> Iterator[str | Answer]:
         chosen = select_sentences(analysis, passages, self.scorer)
         if not chosen:
-            why = unsure_for_designated(analysis, [p.facts for p in passages], english)
-            text = f"{self.prompts.refusal(english)}{(' ' if english else '') + why if why else ''}\n\n{NO_LLM_NOTE[english]}"
+            text = f"{self.prompts.refusal(english)}\n\n{NO_LLM_NOTE[english]}"
             yield text
             yield Answer(question, text, refused=True, mode="extractive", warnings=warnings,
                          passages=passages, rewritten_question=rewritten)

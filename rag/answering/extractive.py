@@ -333,8 +333,6 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
     only with a sentence that names an asked year.
     """
     facts = passage.facts
-    if facts is not None and facts.place is None and set(analysis.places) & set(analysis.designated):
-        return False  # a report that does not say which namesake it is of never answers for the one named
     if analysis.places and facts is not None:
         match = place_match(facts, analysis.places)
         if match < 1.0:

@@ -36,8 +36,6 @@ def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -
         return (f"No indexed report is about {names}." if english
                 else f"已收录的报告中没有关于{names}的报告。")
     for place in analysis.places:
-        if place in analysis.designated and not corpus.certainly_covers(place, analysis.asked_years):
-            return unsure_for_designated(replace(analysis, places=[place]), corpus.uncertain_reports(place), english)
         held = corpus.held_years(place)
         held_text = "、".join(str(y) for y in held) or "?"
         undated = any(r.year is None for r in corpus.reports_about(place))
@@ -71,18 +69,3 @@ def ambiguity_note(analysis: QueryAnalysis, english: bool) -> str | None:
             parts.append(f"“{word}” may mean {labels}; each is answered separately." if english
                          else f"“{word}”对应已收录的多个地方（{labels}），以下分别作答。")
     return " ".join(parts)
-
-
-def unsure_for_designated(analysis: QueryAnalysis, reports, english: bool) -> str | None:
-    """Why reports that may be of the named namesake were not used (they do not say which one they are of)."""
-    for place in analysis.places:
-        if place not in analysis.designated:
-            continue
-        unsure = [r for r in dict.fromkeys(reports) if r is not None and r.place is None and place.key in r.place_candidates]
-        if unsure:
-            titles = "、".join(f"《{r.title}》" for r in unsure[:MAX_NAMED])
-            names = "、".join(dict.fromkeys(k.replace("/", "") for r in unsure for k in r.place_candidates))
-            return (f"{titles} may be {_label(place)}'s, but it does not say which of {names} issued it, "
-                    f"so it is not used for {_label(place)}." if english
-                    else f"{titles}可能是{_label(place)}的报告，但未写明是哪一个地方的报告（{names}之一），不作为{_label(place)}的依据。")
-    return None

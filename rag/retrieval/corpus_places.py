@@ -40,12 +40,6 @@ class CorpusPlaces:
         """Some report is about `place`, or may be (its text names the place but not which namesake)."""
         return place.key in self.places or place.key in self.uncertain
 
-    def certainly_covers(self, place: Place, years: set[int]) -> bool:
-        """Some report that says it is of `place` (not only of one of its namesakes) covers one of `years`
-        (or any year, when none is asked; a report that does not say which years it covers counts)."""
-        certain = [r for r in self.reports if r.place == place.key]
-        return any(not years or not r.years or set(r.years) & years for r in certain)
-
     def reports_about(self, place: Place) -> list[ReportFacts]:
         return [r for r in self.reports if r.place == place.key or place.key in r.place_candidates]
 

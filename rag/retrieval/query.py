@@ -45,7 +45,6 @@ class QueryAnalysis:
     ambiguous: list[tuple[str, list[Place]]] = field(default_factory=list)
     place_words: list[str] = field(default_factory=list)
     place_spots: list[tuple[int, Place]] = field(default_factory=list)  # where each asked place is written
-    designated: list[Place] = field(default_factory=list)  # namesakes picked out by a qualifier (徐州鼓楼区)
 
     @property
     def is_comparison(self) -> bool:
@@ -123,9 +122,9 @@ def _names_fully(mention: Mention) -> bool:
 
 def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place], list[Place],
                                                                      list[tuple[str, list[Place]]], list[str],
-                                                                     list[tuple[int, Place]], list[Place]]:
+                                                                     list[tuple[int, Place]]]:
     """(asked corpus places, asked places missing from the corpus, ambiguous names, names as written,
-    where each asked place is first written, places a qualifier picked out of their namesakes)."""
+    where each asked place is first written)."""
     gaz = gazetteer()
     mentions = find_mentions(text, gaz, corpus.aliases if corpus else None,
                              pinyin=corpus.pinyin if corpus else _plain_pinyin())
@@ -134,7 +133,6 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place],
     spots: list[tuple[int, Place]] = []
     missing: list[Place] = []
     ambiguous: list[tuple[str, list[Place]]] = []
-    designated: list[Place] = []
     for mention in mentions:
         if id(mention) in qualifiers:
             continue
@@ -142,8 +140,6 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place],
         outers = [o for o in mentions if id(o) in qualifiers and _qualifies(o, mention, text)]
         for outer in outers:
             candidates = [c for c in candidates if any(c.is_within(o) for o in outer.candidates)] or candidates
-        if len(candidates) < len(mention.candidates):
-            designated += candidates
         held = [c for c in candidates if corpus is not None and corpus.holds(c)]
         if len(held) > 1:
             ambiguous.append((mention.text, held))
@@ -156,13 +152,13 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place],
         missing = [m for m in missing if any(
             mention.kind == "name" and m in mention.candidates for mention in mentions)]
     words = [m.text for m in mentions]
-    return places, missing, ambiguous, words, spots, designated
+    return places, missing, ambiguous, words, spots
 
 
 def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     """Places (Chinese, traditional or pinyin, any level, abbreviated or full) and years in a question."""
     simplified = to_simplified(question)
-    places, missing, ambiguous, words, spots, designated = resolve_places(simplified, corpus)
+    places, missing, ambiguous, words, spots = resolve_places(simplified, corpus)
     report_years = [int(y) for y in _REPORT_YEAR.findall(simplified)]
     years = []
     for match in _YEAR.finditer(simplified):
@@ -174,4 +170,4 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     periods = periods_named(simplified)
     english = sum(ch.isascii() and ch.isalpha() for ch in question) > len(question) * 0.4
     return QueryAnalysis(question, simplified, places, years, periods, english, report_years,
-                         missing, ambiguous, words, spots, designated)
+                         missing, ambiguous, words, spots)
