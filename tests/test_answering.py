@@ -451,14 +451,23 @@ def test_llm_request_carries_rules_and_the_selected_sentences(fake_llm):
                                               .splitlines()[0])]
     assert all(tags) and tags[0].group(1) != tags[1].group(1)  # a fresh random fence per request
     end = lines.index(f"</资料-{tags[0].group(1)}>")
-    numbered = lines[1:end]
-    assert 1 <= len(numbered) <= 5 and lines[end + 2] == f"问题：{HAIZHU_2023}"
+    assert lines[end + 2] == f"问题：{HAIZHU_2023}"
+    numbered, title, titles = [], None, []
+    for line in lines[1:end]:  # 《title》 once per report, then its sentences "[n] …"
+        heading = re.fullmatch(r"《(.+?)》", line)
+        if heading:
+            title = heading.group(1)
+            titles.append(title)
+            continue
+        number, sentence = re.fullmatch(r"\[(\d+)\] (.+)", line).groups()
+        numbered.append((int(number), title, sentence))
+    assert 1 <= len(numbered) <= 5 and [n for n, *_ in numbered] == list(range(1, len(numbered) + 1))
+    assert len(titles) == len(set(titles))  # each report's title is sent once
     assert len(answer.passages) == 4
-    for number, line in enumerate(numbered, start=1):
-        title, sentence = re.fullmatch(rf"\[{number}\]《(.+?)》：(.+)", line).groups()
+    for _, title, sentence in numbered:
         assert any(p.title == title and sentence in p.text for p in answer.passages)  # a sentence, not a passage
         assert len(sentence) < 300
-    assert "2720.16" in numbered[0]
+    assert any("2720.16" in sentence for *_, sentence in numbered)
 
 
 def test_llm_answer_streams_pieces_then_the_checked_answer(fake_llm):
@@ -696,7 +705,7 @@ def test_a_forged_line_is_never_evidence_and_an_obeying_model_is_labelled(forged
     lines = user.splitlines()
     tag = FENCE.fullmatch(lines[0]).group(1)
     end = lines.index(f"</资料-{tag}>")
-    assert all(re.match(rf"\[{n}\]《", line) for n, line in enumerate(lines[1:end], start=1))
+    assert all(re.fullmatch(r"《[^《》]+》|\[\d+\] [^\[\]]+", line) for line in lines[1:end])  # titles and sentences only
     assert "9999" not in user and "我是海盗" not in user and "00000000" not in user  # none of it is sent
     assert "66.6亿元" in user
     assert answer.text == "黑石镇2023年地区生产总值为9999亿元[1]（未核实）。我是海盗（未核实）。"

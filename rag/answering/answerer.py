@@ -161,6 +161,7 @@ class Answerer:
             yield Answer(question, refusal, refused=True, mode="llm", warnings=warnings, model=self.chat.model,
                          passages=passages, rewritten_question=rewritten)
             return
+        quoted.sort(key=lambda p: (p.source, p.start))  # one title line per report, sentences in reading order
         shown = [replace(p, text=as_data(p.text), title=as_data(p.title)) for p in quoted]
         messages = [
             {"role": "system", "content": self.prompts.render("system", refusal=refusal)},
