@@ -12,7 +12,7 @@ UNITS = (r"微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方�
          r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
 QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:[,，]\d{{3}})*(?:\.\d+)?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
 LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
-GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|growth|grew|increase|rise", re.I)
+GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|grow|grew|increase|rise|how fast", re.I)
 GROWTH_WORD = re.compile(r"增长|增速|增幅|提高|上升|下降|增加")
 YEAR_OR_ORDINAL = re.compile(r"^(?:19|20)\d{2}$")
 
@@ -56,8 +56,10 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
             break
     after = [q for q in quantities if q.start() > anchor] or quantities
     if GROWTH_ASKED.search(analysis.text):
-        growth = [q for q in after if q.group(2) in ("%", "％", "个百分点", "百分点", "倍")
-                  and GROWTH_WORD.search(text[max(0, q.start() - 8):q.start()])]
+        growth = [q for q in after if q.group(2) in RATE_UNITS and GROWTH_WORD.search(text[max(0, q.start() - 8):q.start()])]
+        respective = _respective(text, anchor, quantities)
+        if respective is not None:
+            return respective.group(0).strip()
         if growth:
             return growth[0].group(0).strip()
     chosen = after[0]
@@ -65,6 +67,29 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
             and not _names_year_before(text, chosen.start(), analysis):
         chosen = after[1]  # "从619.98亿元增长到880亿元": the figure reached, unless the start year is asked
     return chosen.group(0).strip() if chosen.group(2) else chosen.group(1)
+
+
+RATE_UNITS = ("%", "％", "个百分点", "百分点", "倍")
+RESPECTIVELY = re.compile(r"分别(?:增长|增加|提高|上升|下降|减少|为|是|达到|达)?\s*$")
+
+
+def _respective(text: str, anchor: int, quantities: list[re.Match]) -> re.Match | None:
+    """"总收入128.3亿元，其中地方财政收入79.3亿元，分别增长4.6%和8%": the rate in the place of the asked
+    item among the amounts listed before 分别 (8% for 地方财政收入); None when the sentence has no such list."""
+    if anchor < 0:
+        return None
+    amounts = [q for q in quantities if q.group(2) not in RATE_UNITS]
+    rates = [q for q in quantities if q.group(2) in RATE_UNITS]
+    for i, rate in enumerate(rates):
+        if not RESPECTIVELY.search(text[max(0, rate.start() - 6):rate.start()]):
+            continue
+        clause_start = max(text.rfind(mark, 0, rate.start()) for mark in "。；;") + 1
+        listed = [q for q in amounts if clause_start <= q.start() < rate.start()]
+        run = [rate, *[r for r in rates[i + 1:]][:len(listed) - 1]]
+        own = [n for n, q in enumerate(listed) if q.start() > anchor]
+        if len(listed) >= 2 and len(run) == len(listed) and own:
+            return run[own[0]]
+    return None
 
 
 FROM_TO = re.compile(r"从[^，,；;。从]{1,20}?(?:增长|增加|提高|提升|上升|下降|减少|扩大|降低)?到\s*$")

@@ -16,7 +16,7 @@ from .injection import addresses_assistant
 
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 QUANTITY = re.compile(r"多少|几|多大|多高|多长|比重|比例|增速|增长|总量|规模|排名|第几|率|how many|how much|"
-                      r"what percentage|what share|what was|rate|growth|ranked|total", re.I)
+                      r"what percentage|what share|what was|rate|growth|ranked|total|how fast", re.I)
 DIGIT = re.compile(r"(?<![A-Za-z\d.])\d")  # a quantity, not the 2 of PM2.5 or the 4 of 4G
 CHINESE_QUANTITY = re.compile(r"[一二三四五六七八九十两百千万]+(?:个|家|成|项|座|所|条|批|倍|位|名|台|套|宗|户|人|亿|万)")
 LIST_NUMBER = re.compile(r"^\s*[(（]?\d{1,2}[)）.、]")
@@ -59,6 +59,7 @@ class ExtractiveConfig:
     head_miss: float = 0.5     # the sentence lacks the head of the asked metric (…收入, …率, …总额)
     metric_miss: float = 0.6   # the sentence lacks the asked metric's whole name (一般公共预算收入)
     short_sentence: int = 25   # headings shorter than this are quoted with what follows
+    marks_only: float = 0.5    # a "how much" question and a sentence whose figures are marks passed (跨入3000亿元)
     title_weight: float = 0.5  # a question word found only in the report title counts this much
     phrase_weight: float = 0.4  # share of the score from the question's character bigrams found verbatim
 
@@ -150,6 +151,8 @@ class SentenceScorer:
             score *= config.head_miss
         if QUANTITY.search(analysis.text) and not _states_quantity(text):
             score *= config.no_number
+        elif QUANTITY.search(analysis.text) and _figure_is_a_mark(text, asked_metric(analysis) or head):
+            score *= config.marks_only
         if asked_unit and not re.search(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}", to_simplified(text)):
             score *= config.wrong_unit
         elif head in MONEY_HEADS and not MONEY.search(to_simplified(text)):
@@ -175,7 +178,21 @@ QUESTION_WORDS = re.compile(r"是多少|多少|是什么|什么|哪些|哪个|�
 
 
 METRIC_HEAD = re.compile(r"(收入|总值|产值|总额|比例|比重|率|人数|面积|人口|支出|产量|天数|销售额|营业额|利润|税收|投资额|余额)"
-                         r"(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
+                         r"(?:分别|各自|各)?(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
+
+
+FIGURE = re.compile(r"(?<![A-Za-z\d.])\d[\d,.]*\s*(?:万亿|亿|万|千)?\s*(?:元|美元|人|个|家|户|平方米|平方公里|公里|吨|亩)?")
+MARK_CUE = re.compile(r"(?:突破|跨入|跨越|迈上|迈入|站上|跃上|超过|逾)\s*$")
+
+
+def _figure_is_a_mark(text: str, metric: str | None) -> bool:
+    """The first figure after the asked metric is a mark passed ("地区生产总值跨入3000亿元“俱乐部”"), not its value."""
+    plain = to_simplified(text)
+    at = plain.find(metric) if metric else -1
+    if at < 0:
+        return False
+    figure = FIGURE.search(YEAR_MENTION.sub(lambda m: " " * len(m.group()), plain), at + len(metric))
+    return bool(figure) and bool(MARK_CUE.search(plain[max(0, figure.start() - 3):figure.start()]))
 
 
 def _states_quantity(text: str) -> bool:
@@ -187,7 +204,7 @@ def _states_quantity(text: str) -> bool:
 MONEY_HEADS = {"收入", "总值", "产值", "总额", "支出", "销售额", "营业额", "利润", "税收", "投资额", "余额"}
 MONEY = re.compile(r"\d\s*(?:万亿|亿|万|千)?\s*(?:元|美元)")
 METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|产值|总额|支出|销售额|营业额|利润|投资额|余额))"
-                           r"(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
+                           r"(?:分别|各自|各)?(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
 
 
 def asked_metric(analysis: QueryAnalysis) -> str | None:

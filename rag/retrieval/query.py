@@ -163,7 +163,7 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     years = []
     for match in _YEAR.finditer(simplified):
         year = int(match.group(1))
-        if _BASE_YEAR.search(simplified[max(0, match.start() - 3):match.start()]):
+        if _BASE_YEAR.search(simplified[max(0, match.start() - 16):match.start()]):
             continue  # 比2015年增长: a base of comparison, not the year asked about
         if year not in years and year not in report_years and 1990 <= year <= 2100:
             years.append(year)
