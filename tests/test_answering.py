@@ -183,16 +183,9 @@ def test_llm_mode_without_llm_configured_says_so(real_index):
     assert "2720.16" in answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: the 越秀区 side's best-scored sentence states a mark passed "
-                   "(跨入3000亿元), and runner-ups from other passages are no longer quoted")
 def test_comparison_answers_each_side_directly(real_index):
-    """One direct line per compared place, each with the figure its own report gives.
-
-    REAL BUG (left failing on purpose): the 越秀区 line reads "3000亿元", taken from 「…地区生产总值跨入
-    3000亿元“俱乐部”…」 (a threshold the district crossed during 十三五), while the same answer quotes the
-    actual 2020 figure 「…全年实现3370.05亿元、增长2.7%…」. rag/answering/direct.py picks the first
-    quantity of the best-scored sentence of the side, whatever it measures.
-    """
+    """One direct line per compared place, each with the figure its own report gives; 越秀区's sentence
+    「…地区生产总值跨入3000亿元“俱乐部”…」 states a mark passed, not the 2020 figure (3370.05亿元)."""
     answer = rag.answer("天河区和越秀区2020年地区生产总值分别是多少", mode="extractive")
     assert not answer.refused
     assert_exact_citations(answer)

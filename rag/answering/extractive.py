@@ -311,7 +311,7 @@ def _blend_dense(candidates: list[Sentence], analysis: QueryAnalysis, scorer: Se
     import numpy as np
     weight = scorer.config.dense_weight
     query = scorer.embedder.embed_query(" ".join([analysis.simplified, *analysis.expansions]))
-    vectors = scorer.embedder.embed_batch([to_simplified(s.text) for s in candidates], "passage")
+    vectors = scorer.embedder.embed_recent([to_simplified(s.text) for s in candidates], "passage")
     similarity = np.clip((vectors @ query - 0.75) / 0.2, 0.0, 1.0)
     for sentence, sim in zip(candidates, similarity):
         sentence.score = (1 - weight) * sentence.score + weight * float(sim) * min(1.0, sentence.score * 4)

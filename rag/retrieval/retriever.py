@@ -116,8 +116,7 @@ class Retriever:
         config = self.config
         expansions = analysis.expansions
         dense_text = " ".join([text, *expansions]) if analysis.english and config.expand_dense else text
-        with self._lock:  # the embedding engines are not re-entrant
-            query_vector = self.embedder.embed_query(dense_text)
+        query_vector = self.embedder.embed_query(dense_text)  # thread-safe, recent questions reused
         dense = self.store.index_scores(query_vector)
         names = [p.name for p in analysis.places]
         # The prior already prefers the asked place's reports: its name must not outweigh the asked metric
