@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..ingest.periods import PERIOD
 from ..places.gazetteer import short_name
 from ..retrieval.fusion import place_match
-from ..retrieval.glossary import CHINESE_SYNONYMS, ENGLISH_TERMS, english_concepts
+from ..retrieval.glossary import CHINESE_SYNONYMS, ENGLISH_TERMS, chinese_concepts, english_concepts
 from ..retrieval.lexical import tokenize
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import to_simplified
@@ -115,12 +115,13 @@ class SentenceScorer:
         return found / sum(weights[t] for t in words)
 
     def concepts(self, analysis: QueryAnalysis, weights: dict[str, float]) -> list[list[list[str]]]:
-        """An English question's concepts: each glossary term with its report wordings as alternatives
-        (any one suffices: "fiscal revenue" is 财政收入 or 一般公共预算收入), other words on their own."""
+        """A question's concepts: each glossary term with its report wordings as alternatives (any one
+        suffices: "fiscal revenue" is 财政收入 or 一般公共预算收入, 荣誉称号 is 荣获), other words on their own."""
         key = (analysis.text, tuple(weights))
         if key not in self._concepts:
             groups, grouped = [], set()
-            for wordings in english_concepts(analysis.text):
+            terms = english_concepts(analysis.text) if analysis.english else chinese_concepts(analysis.simplified)
+            for wordings in terms:
                 alternatives = [[t for t in tokenize(w) if t in weights] for w in wordings]
                 alternatives = [a for a in alternatives if a]
                 if alternatives:
@@ -138,13 +139,13 @@ class SentenceScorer:
         text = sentence.text
         tokens = set(tokenize(to_simplified(text)))
         context = self._title_tokens(passage.title)  # the report's title is context for every sentence
+        concepts = self.concepts(analysis, weights)
+        strength = [max(weights[t] for alternative in concept for t in alternative) for concept in concepts]
+        overlap = sum(w * max(self._cover(alternative, weights, tokens, context) for alternative in concept)
+                      for concept, w in zip(concepts, strength)) / sum(strength)
         if analysis.english:
-            concepts = self.concepts(analysis, weights)
-            strength = [max(weights[t] for alternative in concept for t in alternative) for concept in concepts]
-            score = sum(w * max(self._cover(alternative, weights, tokens, context) for alternative in concept)
-                        for concept, w in zip(concepts, strength)) / sum(strength)
+            score = overlap
         else:
-            overlap = self._cover(list(weights), weights, tokens, context)
             score = (1 - config.phrase_weight) * overlap + config.phrase_weight * _phrase_cover(analysis, text)
         head = asked_head(analysis)
         if head and head not in to_simplified(text) and not head_by_unit(head, to_simplified(text)):

@@ -21,6 +21,13 @@ def english_concepts(question: str) -> list[list[str]]:
     return [ENGLISH_TERMS[m.group(1)].split() for m in _ENGLISH_RE.finditer(question.lower())]
 
 
+def chinese_concepts(question: str) -> list[list[str]]:
+    """For each abbreviation or colloquial name in `question`, itself and its report wordings (any one suffices:
+    荣誉称号 is also written 荣获 or 获评)."""
+    lower = question.lower()
+    return [[short, *CHINESE_SYNONYMS[short].split()] for short in CHINESE_SYNONYMS if short in lower]
+
+
 def expansion_terms(question: str) -> list[str]:
     """Chinese report wording for the English terms and abbreviations in `question`."""
     lower = question.lower()
