@@ -239,7 +239,13 @@ class Answerer:
         amount = asked_head(analysis) in MONEY_HEADS and not GROWTH_ASKED.search(analysis.text)
         lines, failed = [], []
         sides = analysis.sides() if analysis.is_comparison else [analysis]
+        own = analysis.own_words() if analysis.is_comparison else {}
         for side in sides:
+            if side.places and side.places[0] in own:  # "A的X和B的Y": each side's figure is checked against its metric
+                side = own[side.places[0]]
+                side_weights = self.scorer.query_weights(side)
+                names = metric_names(side, side_weights)
+                words = names + sorted(side_weights, key=lambda t: -side_weights[t])
             found = []
             for number, sentence in enumerate(chosen, start=1):
                 passage = passages[sentence.passage]
@@ -262,7 +268,18 @@ class Answerer:
                         else f"{DIRECT_INTRO[english]}{who}为{value}[{number}]{label}。")
                 if line not in lines:  # namesakes answered from one report that does not say which it is of
                     lines.append(line)
+            elif len(sides) > 1 and lines:  # a comparison must not read as if every side were answered
+                lines.append(_side_not_found(side, english))
         return lines, failed
+
+
+def _side_not_found(side, english: bool) -> str:
+    """"答：广州市越秀区2020年：所引报告中没有找到这一数字。" for a compared side no quoted sentence answers."""
+    place = side.places[0].label if side.places else ""
+    year = f"{side.years[0]}" if len(side.years) == 1 else ""
+    if english:
+        return f"{DIRECT_INTRO[english]}{', '.join(x for x in (place, year) if x)}: not found in the quoted reports"
+    return f"{DIRECT_INTRO[english]}{place}{year + '年' if year else ''}：所引报告中没有找到这一数字。"
 
 
 def _names_side_year(text: str, passage: Passage, side) -> bool:

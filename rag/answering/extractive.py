@@ -30,6 +30,7 @@ OFFICIAL = re.compile(r"(?:代理|代)?(?:区长|县长|市长|镇长|乡长|旗
 HEADER_CHARS = 600  # where a report names who delivers it
 
 EXPANDED = set(ENGLISH_TERMS) | set(CHINESE_SYNONYMS)
+ASKING = {"各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是"}
 
 
 @dataclass
@@ -105,6 +106,8 @@ class SentenceScorer:
                 continue  # English words and abbreviations are represented by their Chinese expansions
             if len(token) == 1 and not token.isdigit():
                 continue  # single characters (区, 年) say little about a sentence
+            if token in ASKING:
+                continue  # how the question asks, not what it asks about
             weights[token] = self.idf.get(token, self.default_idf)
         return weights
 
@@ -280,9 +283,17 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
     unit = ASKED_UNIT.search(analysis.simplified)
     candidates = [s for s in passage_sentences(passages) if not addresses_assistant(s.text)
                   and about_asked(s, passages[s.passage], analysis)]
+    own = analysis.own_words() if analysis.is_comparison else {}
+    own_weights = {place: scorer.query_weights(side) for place, side in own.items()}
+    if not all(own_weights.values()):
+        own = {}  # a place written without words of its own shares the question's metric
     for sentence in candidates:
-        sentence.score = scorer.score(sentence, passages[sentence.passage], weights, analysis,
-                                      unit.group(1) if unit else None)
+        passage = passages[sentence.passage]
+        sentence.score = scorer.score(sentence, passage, weights, analysis, unit.group(1) if unit else None)
+        for place, side in own.items():  # "A的X和B的Y": a sentence of A's report is held against X alone
+            if on_side(passage, side):
+                sentence.score = max(sentence.score, scorer.score(sentence, passage, own_weights[place], side,
+                                                                  unit.group(1) if unit else None))
     if not candidates or max(s.score for s in candidates) < config.min_score:
         return []  # refusal is decided on the lexical evidence alone
     if scorer.embedder is not None and config.dense_weight:

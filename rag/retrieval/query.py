@@ -22,6 +22,8 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _BASE_YEAR = re.compile(r"(?:比|较|相比|与|同)\s*$|compared (?:to|with)\s*$|than\s*$|since\s*$")
 _REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?的?(?:[\u4e00-\u9fff]{0,6}?)(?:政府)?工作报告")
 # What may stand between a place and the place that locates it: 深圳龙岗, 南京市的鼓楼区, "Gulou District, Fuzhou".
+_ASKING_TAIL = re.compile(r"(?:分别|各自|各)?(?:是|为|有)?(?:多少|几|什么|哪些)[^\u4e00-\u9fff]*$")
+_JOINER = re.compile(r"[和与及、,，\s]+$")
 _QUALIFIER_GAP = re.compile(r"[\s,，、的()（）]*|\s*(?:of|in|,)\s*|'s\s*|’s\s*", re.I)
 
 
@@ -66,6 +68,31 @@ class QueryAnalysis:
         if len(self.years) > 1:
             return [replace(self, years=[y]) for y in self.years]
         return [self]
+
+    def own_words(self) -> dict[Place, QueryAnalysis]:
+        """Each compared place's own stretch of the question, when every place is written with words of its
+        own ("上海普陀区2016年区级增加值和舟山普陀区2009年地区生产总值各是多少?"), as a question of its own."""
+        spots = sorted(self.place_spots, key=lambda s: s[0])
+        if len(self.places) < 2 or len(spots) != len(self.places) or len({s for s, _ in spots}) != len(spots):
+            return {}
+        tail = _ASKING_TAIL.search(self.simplified)
+        asking = tail.group() if tail else ""
+        ends = [start for start, _ in spots[1:]] + [len(self.simplified) - len(asking)]
+        paired = self.years_by_place()
+        own = {}
+        for (start, place), end in zip(spots, ends):
+            stretch = self.simplified[start:end]
+            trimmed = None
+            while trimmed != stretch:  # "…区级增加值和舟山": the joiner and the next place's qualifier belong to it
+                trimmed = stretch
+                stretch = _JOINER.sub("", stretch)
+                for word in self.place_words:
+                    if stretch.endswith(word) and len(stretch) > len(word):
+                        stretch = stretch[:-len(word)]
+            stretch += asking
+            own[place] = replace(self, text=stretch, simplified=stretch, places=[place],
+                                 years=paired.get(place, self.years), place_spots=[(0, place)])
+        return own
 
     def years_by_place(self) -> dict[Place, list[int]]:
         """Each asked place's own years, when every place is written with years of its own."""

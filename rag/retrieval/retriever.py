@@ -97,7 +97,9 @@ class Retriever:
         if mask is not None and not mask.any():
             return []
         sides = analysis.sides()
-        ranked = [self._rank(side, self._side_text(side, analysis), mask) for side in sides]
+        own = analysis.own_words() if len(sides) > 1 else {}
+        ranked = [self._rank(side, own[side.places[0]].simplified if side.places and side.places[0] in own
+                             else self._side_text(side, analysis), mask) for side in sides]
         return self._interleave(ranked, k)
 
     def _side_text(self, side: QueryAnalysis, whole: QueryAnalysis) -> str:
