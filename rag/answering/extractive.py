@@ -199,9 +199,13 @@ def _figure_is_a_mark(text: str, metric: str | None) -> bool:
     return bool(figure) and bool(MARK_CUE.search(plain[max(0, figure.start() - 3):figure.start()]))
 
 
+DURATION = re.compile(r"(?:连续|近|过去|已|这)\s*\d{1,2}\s*(?:个)?年|\d{1,2}\s*年(?:来|间|以来|中)|\d{1,2}\s*个?月(?:来|以来)")
+
+
 def _states_quantity(text: str) -> bool:
-    """A number that can answer "how many": digits (not years, list numbers, PM2.5) or 七成, 十个, 两家."""
-    bare = LIST_NUMBER.sub("", YEAR_MENTION.sub("", text))
+    """A number that can answer "how many": digits (not years, list numbers, PM2.5, spans of years such as
+    连续4年) or 七成, 十个, 两家."""
+    bare = LIST_NUMBER.sub("", DURATION.sub("", YEAR_MENTION.sub("", text)))
     return bool(DIGIT.search(bare) or CHINESE_QUANTITY.search(bare))
 
 
