@@ -16,6 +16,16 @@ FILLER = {"那", "那么", "呢", "吗", "怎么样", "情况", "如何", "呀",
           "那年", "这个", "那个", "去年", "今年"}
 
 
+BARE_TAIL = re.compile(r"(?<![多少几么])(?:呢|怎么样|如何)\s*[?？]?$")
+SHORT_QUESTION = 12  # characters: "增长了多少?", "排名第几?"
+ONE_EACH = re.compile(r"分别|各自")
+CONNECTOR = r"(?:和|与|及|、|以及|,|，|\s*and\s*|\s*,\s*)"
+QUESTION_TAIL = re.compile(r"(?:分别|各自|各)?(?:是|为|有)?(?:多少|几何|几|什么)?[^\u4e00-\u9fff\w]*$")
+METRIC_FREE = {"增长", "增速", "同比", "多少", "几", "了", "是", "为", "比", "上年", "增加", "下降", "排名", "第几", "占",
+               "比重", "比例", "分别", "各", "年", "的", "有", "呢", "吗", "多", "少", "较", "去年", "增幅", "降幅"}
+
+
+
 @dataclass(frozen=True)
 class Turn:
     question: str
@@ -90,18 +100,9 @@ def _merge(previous: str, question: str) -> str:
         return core
     places = "" if new.place_words else _joined(prev.place_words)
     years = "" if new.years else _joined([f"{y}年" for y in prev.years])
-    subject = "" if _names_a_metric(core, new) else _subject(prev)
+    subject = "" if _names_a_metric(core) else _subject(prev)
     core = BARE_TAIL.sub("是多少?", core)  # "人口呢?" asks "人口是多少?"
     return f"{places}{years}{subject}{core}"
-
-
-BARE_TAIL = re.compile(r"(?<![多少几么])(?:呢|怎么样|如何)\s*[?？]?$")
-SHORT_QUESTION = 12  # characters: "增长了多少?", "排名第几?"
-ONE_EACH = re.compile(r"分别|各自")
-CONNECTOR = r"(?:和|与|及|、|以及|,|，|\s*and\s*|\s*,\s*)"
-QUESTION_TAIL = re.compile(r"(?:分别|各自|各)?(?:是|为|有)?(?:多少|几何|几|什么)?[^\u4e00-\u9fff\w]*$")
-METRIC_FREE = {"增长", "增速", "同比", "多少", "几", "了", "是", "为", "比", "上年", "增加", "下降", "排名", "第几", "占",
-               "比重", "比例", "分别", "各", "年", "的", "有", "呢", "吗", "多", "少", "较", "去年", "增幅", "降幅"}
 
 
 def _span_replace(text: str, words: list[str], fresh: str) -> str | None:
@@ -142,7 +143,7 @@ def _after_places(text: str, prev, insert: str) -> str:
     return text[:at] + insert + text[at:]
 
 
-def _names_a_metric(core: str, analysis) -> bool:
+def _names_a_metric(core: str) -> bool:
     """Does the follow-up name what it asks about ("人口呢" does; "增长了多少" does not)?"""
     return any(t not in METRIC_FREE and not t.isdigit() for t in tokenize(to_simplified(core)))
 
