@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import to_simplified
 from ..types import Passage
-from .extractive import head_by_unit
+from .extractive import TARGET_ASKED, head_by_unit
 
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
@@ -21,7 +21,6 @@ BASE_YEAR = re.compile(r"(?:比|较|与|同|相比)$")  # 比2015年增长5.4倍
 # Words that make a figure a goal rather than a result: 主要预期目标是…增长6%左右, 力争达到…
 TARGET_CUE = re.compile(r"预期目标|预期性|主要目标|目标[是为：:]|目标任务是|力争|争取[达实到]|计划[到达实完]|将达到|要达到|"
                         r"奋斗目标|发展目标")
-TARGET_ASKED = re.compile(r"目标|预期|计划|规划|力争|target|goal|plan|aim|expected|projected", re.I)
 PER_CAPITA = re.compile(r"人均|per capita|per-capita", re.I)
 RATE_UNIT = re.compile(r"\s*(?:%|％|个百分点|百分点)")
 PER_CAPITA_REACH = 12  # 人均 qualifies a number written this many characters after it

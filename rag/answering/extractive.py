@@ -29,6 +29,7 @@ WHO_ASKED = re.compile(r"谁|哪位|who\b", re.I)
 OFFICIAL = re.compile(r"(?:代理|代)?(?:区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)\s*[\u4e00-\u9fff]{2,4}")
 HEADER_CHARS = 600  # where a report names who delivers it
 
+TARGET_ASKED = re.compile(r"目标|预期|计划|规划|力争|target|goal|plan|aim|expected|projected", re.I)
 EXPANDED = set(ENGLISH_TERMS) | set(CHINESE_SYNONYMS)
 ASKING = {"各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是"}
 
@@ -143,7 +144,10 @@ class SentenceScorer:
         tokens = set(tokenize(to_simplified(text)))
         context = self._title_tokens(passage.title)  # the report's title is context for every sentence
         concepts = self.concepts(analysis, weights)
-        strength = [max(weights[t] for alternative in concept for t in alternative) for concept in concepts]
+        if analysis.english:  # an English term weighs as its rarest report word
+            strength = [max(weights[t] for alternative in concept for t in alternative) for concept in concepts]
+        else:  # a Chinese word weighs as its tokens together (the plain weighted overlap when it has no synonym)
+            strength = [max(sum(weights[t] for t in alternative) for alternative in concept) for concept in concepts]
         overlap = sum(w * max(self._cover(alternative, weights, tokens, context) for alternative in concept)
                       for concept, w in zip(concepts, strength)) / sum(strength)
         if analysis.english:
@@ -153,9 +157,10 @@ class SentenceScorer:
         head = asked_head(analysis)
         if head and head not in to_simplified(text) and not head_by_unit(head, to_simplified(text)):
             score *= config.head_miss
-        if QUANTITY.search(analysis.text) and not _states_quantity(text):
+        if QUANTITY.search(analysis.text) and not _states_quantity(text, DURATION_ASKED.search(analysis.simplified)):
             score *= config.no_number
-        elif QUANTITY.search(analysis.text) and _figure_is_a_mark(text, asked_metric(analysis) or head):
+        elif QUANTITY.search(analysis.text) and not TARGET_ASKED.search(analysis.text) \
+                and _figure_is_a_mark(text, asked_metric(analysis) or head):  # a target may well be a mark to pass
             score *= config.marks_only
         if asked_unit and not re.search(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}", to_simplified(text)):
             score *= config.wrong_unit
@@ -199,13 +204,15 @@ def _figure_is_a_mark(text: str, metric: str | None) -> bool:
     return bool(figure) and bool(MARK_CUE.search(plain[max(0, figure.start() - 3):figure.start()]))
 
 
+DURATION_ASKED = re.compile(r"(?:几|多少)\s*(?:个)?年|(?:几|多少)个?月")
 DURATION = re.compile(r"(?:连续|近|过去|已|这)\s*\d{1,2}\s*(?:个)?年|\d{1,2}\s*年(?:来|间|以来|中)|\d{1,2}\s*个?月(?:来|以来)")
 
 
-def _states_quantity(text: str) -> bool:
-    """A number that can answer "how many": digits (not years, list numbers, PM2.5, spans of years such as
-    连续4年) or 七成, 十个, 两家."""
-    bare = LIST_NUMBER.sub("", DURATION.sub("", YEAR_MENTION.sub("", text)))
+def _states_quantity(text: str, durations: bool = False) -> bool:
+    """A number that can answer "how many": digits (not years, list numbers, PM2.5, and spans of years such as
+    连续4年 unless `durations` are asked for) or 七成, 十个, 两家."""
+    bare = YEAR_MENTION.sub("", text)
+    bare = LIST_NUMBER.sub("", bare if durations else DURATION.sub("", bare))
     return bool(DIGIT.search(bare) or CHINESE_QUANTITY.search(bare))
 
 

@@ -89,6 +89,11 @@ class QueryAnalysis:
                 for word in self.place_words:
                     if stretch.endswith(word) and len(stretch) > len(word):
                         stretch = stretch[:-len(word)]
+            bare = _YEAR.sub("", stretch)
+            for word in sorted(self.place_words, key=len, reverse=True):
+                bare = bare.replace(word, "")
+            if not re.sub(r"[年的\s]", "", bare):
+                return {}  # "天河区和越秀区2020年地区生产总值": a place written without words of its own
             stretch += asking
             own[place] = replace(self, text=stretch, simplified=stretch, places=[place],
                                  years=paired.get(place, self.years), place_spots=[(0, place)])
