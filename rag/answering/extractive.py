@@ -26,7 +26,7 @@ ASKED_UNIT = re.compile(r"(?:多少|几)(亿元|万元|元|平方米|平方公�
 
 
 WHO_ASKED = re.compile(r"谁|哪位|who\b", re.I)
-OFFICIAL = re.compile(r"(?:代理|代)?(?:区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)\s*[\u4e00-\u9fff]{2,4}")
+OFFICIAL = re.compile(r"(?:代理|代)?(?:区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)\s*[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff]){1,3}")
 HEADER_CHARS = 600  # where a report names who delivers it
 
 TARGET_ASKED = re.compile(r"目标|预期|计划|规划|力争|target|goal|plan|aim|expected|projected", re.I)
