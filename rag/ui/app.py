@@ -58,14 +58,14 @@ def build_app() -> gr.Blocks:
                                      feedback_options=None, placeholder=i18n("chat_placeholder"))
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(label=i18n("question"), show_label=False, placeholder=i18n("question_placeholder"), scale=5,
-                                          elem_id="rag-question", autofocus=True, max_lines=6)
-                    ask = gr.Button(i18n("ask"), variant="primary", scale=1, min_width=70, elem_id="rag-ask")
-                    stop = gr.Button(i18n("stop"), variant="stop", scale=1, min_width=70, elem_id="rag-stop")
+                                          elem_id="rag-question", autofocus=True, max_lines=6, min_width=140)
+                    ask = gr.Button(i18n("ask"), variant="primary", scale=1, min_width=64, elem_id="rag-ask")
+                    stop = gr.Button(i18n("stop"), variant="stop", scale=1, min_width=64, elem_id="rag-stop")
                 with gr.Row():
                     new_btn = gr.Button(i18n("new_conversation"), size="sm", elem_id="rag-new")
                     copy_btn = gr.Button(i18n("copy"), size="sm", elem_id="rag-copy")
                 feedback_note = gr.HTML(elem_id="rag-feedback")
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=True, visible=False, elem_id="rag-comment-row") as comment_row:
                     comment = gr.Textbox(label=i18n("comment"), scale=5, elem_id="rag-comment", max_lines=3)
                     comment_btn = gr.Button(i18n("comment_send"), size="sm", scale=1, min_width=80,
                                             elem_id="rag-comment-send")
@@ -113,16 +113,17 @@ def build_app() -> gr.Blocks:
         asked = [question.submit(h.respond, answer_inputs, answer_outputs, **quiet),
                  ask.click(h.respond, answer_inputs, answer_outputs, **quiet)]
         stop.click(h.stop, [conv, mode], [chatbot, sources, status, conv], cancels=asked, **quiet)
-        new_outputs = [chatbot, sources, status, conv, question, feedback_note, target]
+        new_outputs = [chatbot, sources, status, conv, question, feedback_note, target, comment_row]
         new_btn.click(h.new_conversation, [conv, mode], new_outputs, cancels=asked, **quiet)
         chatbot.clear(h.new_conversation, [conv, mode], new_outputs, cancels=asked, **quiet)  # its 🗑 icon
         copy_btn.click(None, None, None, js=COPY_JS)
-        action_go.click(h.action, [action_box, conv, mode], [chatbot, conv, feedback_note, target, jobs],
+        action_go.click(h.action, [action_box, conv, mode], [chatbot, conv, feedback_note, target, jobs, comment_row],
                         concurrency_limit=None, **quiet)
         comment_btn.click(h.send_comment, [comment, target, conv], [feedback_note, comment], **quiet)
         comment.submit(h.send_comment, [comment, target, conv], [feedback_note, comment], **quiet)
         examples.click(lambda sample: sample[0] if sample else "", [examples], [question])
-        upload.upload(h.upload, [upload, conv, share, token], [upload, upload_note, jobs], concurrency_limit=None,
+        # The file widget is not an output: it is never busy, so files dropped meanwhile are not lost.
+        upload.upload(h.upload, [upload, conv, share, token], [upload_note, jobs], concurrency_limit=None,
                       **quiet)
         delete_btn.click(h.delete, [doomed, token, conv], [upload_note, jobs], concurrency_limit=None, **quiet)
         timer.tick(h.poll, [conv, seen, mode, *filters], [jobs, *library_outputs, status, seen],

@@ -136,22 +136,18 @@ def _fixed_refusals() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return (prompts.refusal(False), prompts.refusal(True)), tuple(NO_LLM_NOTE.values())
 
 
-def example_questions(lang: str, limit: int = MAX_EXAMPLES) -> list[str]:
-    """Questions about the shared reports actually indexed (their places and years), so examples fit any corpus."""
-    try:
-        reports = api.default_retriever().corpus.reports
-    except Exception:  # noqa: BLE001 - no index yet: the page still opens, without examples
-        return []
+def example_questions(rows, lang: str, limit: int = MAX_EXAMPLES) -> list[str]:
+    """Questions about the reports this browser sees (their places and years), so examples fit any corpus."""
     from pypinyin import lazy_pinyin
     chosen, seen, firsts = [], set(), []
     rank = {"county": 0, "city": 1, "province": 2, "town": 3}
-    for facts in sorted(reports, key=lambda r: (rank.get(r.level or "", 4), -(r.year or 0))):
-        name = facts.place_name
-        if not name or facts.kind != "work_report" or not facts.year or name in seen:
+    for row in sorted(rows, key=lambda r: (rank.get(r.level or "", 4), -(r.year or 0))):
+        name = row.place_name
+        if not name or row.kind != "work_report" or not row.year or name in seen:
             continue
         seen.add(name)
-        firsts.append(facts)
-        chosen.append(f"{name}{facts.year - 1}年地区生产总值是多少?")
+        firsts.append(row)
+        chosen.append(f"{name}{row.year - 1}年地区生产总值是多少?")
     if lang == EN and firsts:
         english = "".join(lazy_pinyin(firsts[0].place_name[:-1])).capitalize()
         chosen.insert(0, f"What was the GDP of {english} in {firsts[0].year - 1}?")
@@ -170,7 +166,7 @@ def on_load(conv, mode, request: gr.Request):
     QUEUE.touch(conv["owner"])
     _, rows = _rows(conv["owner"])
     filters = (None, None, None)
-    examples = [[q] for q in example_questions(lang)]
+    examples = [[q] for q in example_questions(rows, lang)]
     return [conv, display(conv["turns"], lang), sources_html(_last_answer(conv["turns"]), api.read_source, lang),
             status(mode, conv, lang, rows=rows), *library_updates(rows, filters, lang),
             gr.update(samples=examples or [[""]], visible=bool(examples)), jobs_html(conv["owner"], lang),
@@ -251,7 +247,8 @@ def stop(conv, mode: str, request: gr.Request):
 def new_conversation(conv, mode: str, request: gr.Request):
     lang = lang_of(request)
     conv = new_conversation_state(_conv(conv)["owner"])
-    return [], sources_html(None, api.read_source, lang), status(mode, conv, lang), conv, "", "", None
+    return [], sources_html(None, api.read_source, lang), status(mode, conv, lang), conv, "", "", None, \
+        gr.update(visible=False)
 
 
 def action(payload: str, conv, mode: str, request: gr.Request):
@@ -261,15 +258,15 @@ def action(payload: str, conv, mode: str, request: gr.Request):
     try:
         data = json.loads(payload or "{}")
     except ValueError:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return [gr.skip()] * 6
     if data.get("op") == "cancel":
         QUEUE.cancel(conv["owner"], data.get("job") or None)
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), jobs_html(conv["owner"], lang)
+        return *[gr.skip()] * 4, jobs_html(conv["owner"], lang), gr.skip()
     if data.get("op") != "rate" or data.get("rating") not in ("helpful", "wrong"):
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return [gr.skip()] * 6
     index = data.get("index")
     if not isinstance(index, int) or not 0 <= index < len(conv["turns"]) or not conv["turns"][index].get("ok"):
-        return gr.skip(), gr.skip(), f'<span class="rag-warning">{t("fb_first", lang)}</span>', gr.skip(), gr.skip()
+        return gr.skip(), gr.skip(), f'<span class="rag-warning">{t("fb_first", lang)}</span>', *[gr.skip()] * 3
     turn = conv["turns"][index]
     path = Settings.from_env().feedback_file
     try:
@@ -277,11 +274,11 @@ def action(payload: str, conv, mode: str, request: gr.Request):
         upsert_feedback(path, feedback_record(turn["id"], turn, data["rating"], earlier.get("comment")))
     except OSError as exc:
         return gr.skip(), gr.skip(), f'<span class="rag-error">{esc(t("fb_failed", lang, error=str(exc)))}</span>', \
-            gr.skip(), gr.skip()
+            *[gr.skip()] * 3
     turn["rating"] = data["rating"]
     rating = ("👍 " + t("helpful", lang)) if data["rating"] == "helpful" else ("👎 " + t("wrong", lang))
     note = f'<span class="rag-fb-note">{esc(t("fb_recorded", lang, n=index + 1, rating=rating))}</span>'
-    return display(conv["turns"], lang), conv, note, turn["id"], gr.skip()
+    return display(conv["turns"], lang), conv, note, turn["id"], gr.skip(), gr.update(visible=True)
 
 
 def send_comment(text: str, target: str | None, conv, request: gr.Request):
@@ -309,7 +306,7 @@ def upload(files, conv, share: bool, token: str, request: gr.Request):
     lines = accept_uploads(paths, conv["owner"], bool(share), token, {r.source for r in rows},
                            Settings.from_env(), lang)
     body = "".join(f"<div>{esc(line)}</div>" for line in lines)
-    return None, f'<div class="rag-upload">{body}</div>', jobs_html(conv["owner"], lang)
+    return f'<div class="rag-upload">{body}</div>', jobs_html(conv["owner"], lang)
 
 
 def delete(name: str | None, token: str, conv, request: gr.Request):

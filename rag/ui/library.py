@@ -25,6 +25,7 @@ class LibraryRow:
     chunks: int
     added: str  # YYYY-MM-DD
     by: str  # "sample" | "mine" | "mine_shared" | "shared"
+    level: str | None = None
 
     @property
     def place_name(self) -> str | None:
@@ -64,7 +65,7 @@ def library_rows(store, entries: dict[str, UploadEntry], owner: str | None, corp
         path = resolve_stored(file_entry.path, corpus_dir) if file_entry else corpus_dir / source
         facts = facts_of[key]
         rows.append(LibraryRow(source, facts.title, facts.place, facts.year, facts.kind, counts[key],
-                               _added(entry, path), by))
+                               _added(entry, path), by, facts.level))
     return rows
 
 
