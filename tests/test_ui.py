@@ -501,6 +501,8 @@ def test_upload_is_private_unless_shared_with_the_token(app, browser, tmp_path):
         assert "234.56" in bob.ask("共享镇2022年地区生产总值是多少?")
         expect(bob.page.locator("#rag-library tr", has_text=shared.name)).to_contain_text("共享上传")
         expect(bob.page.locator("#rag-status .rag-index")).to_contain_text("6 个文件")  # refreshed by itself
+        expect(bob.page.locator("#rag-library")).not_to_contain_text(private.name)  # sharing one shares no other
+        assert "123.45" not in bob.ask("私有镇2022年地区生产总值是多少?")
     finally:
         alice.close()
         bob.close()

@@ -49,6 +49,7 @@ def build_app() -> gr.Blocks:
         conv = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=browser_secret(settings))
         seen = gr.State({"gen": -1, "jobs": None})
         target = gr.State(None)  # the answer the comment box is about
+        handled = gr.State([])  # upload widget files already checked and queued
         gr.Markdown(i18n("title"), elem_id="rag-title")
         status = gr.HTML(elem_id="rag-status")
         with gr.Row(equal_height=False):
@@ -123,7 +124,8 @@ def build_app() -> gr.Blocks:
         comment.submit(h.send_comment, [comment, target, conv], [feedback_note, comment], **quiet)
         examples.click(lambda sample: sample[0] if sample else "", [examples], [question])
         # The file widget is not an output: it is never busy, so files dropped meanwhile are not lost.
-        upload.upload(h.upload, [upload, conv, share, token], [upload_note, jobs], concurrency_limit=None,
+        upload.upload(h.upload, [upload, conv, share, token, handled], [upload_note, jobs, handled],
+                      concurrency_limit=None,
                       **quiet)
         delete_btn.click(h.delete, [doomed, token, conv], [upload_note, jobs], concurrency_limit=None, **quiet)
         timer.tick(h.poll, [conv, seen, mode, *filters], [jobs, *library_outputs, status, seen],

@@ -297,16 +297,27 @@ def send_comment(text: str, target: str | None, conv, request: gr.Request):
     return f'<span class="rag-fb-note">{esc(t("fb_comment_saved", lang, n=n))}</span>', ""
 
 
-def upload(files, conv, share: bool, token: str, request: gr.Request):
-    """Check the files and queue the good ones for background indexing; never blocks on indexing."""
+def upload(files, conv, share: bool, token: str, handled, request: gr.Request):
+    """Check the newly added files and queue the good ones for background indexing; never blocks on indexing.
+
+    The widget keeps the files of earlier uploads (it is never cleared, so it is never busy); `handled`
+    lists the ones already dealt with, so a later upload, or ticking "share", never touches them.
+    """
     lang = lang_of(request)
     conv = _conv(conv)
+    done = set(handled or [])
     paths = [Path(item if isinstance(item, str) else getattr(item, "path", None) or item.name) for item in files or []]
+    fresh = [p for p in paths if str(p) not in done]
+    if paths and not fresh:
+        return gr.skip(), gr.skip(), gr.skip()
+    paths = fresh
     _, rows = _rows(conv["owner"])
     lines = accept_uploads(paths, conv["owner"], bool(share), token, {r.source for r in rows},
                            Settings.from_env(), lang)
     body = "".join(f"<div>{esc(line)}</div>" for line in lines)
-    return f'<div class="rag-upload">{body}</div>', jobs_html(conv["owner"], lang)
+    refused = lines and lines[0] in (t("share_off", lang), t("share_bad", lang))  # nothing was looked at
+    handled = sorted(done) if refused else sorted(done | {str(p) for p in paths})
+    return f'<div class="rag-upload">{body}</div>', jobs_html(conv["owner"], lang), handled
 
 
 def delete(name: str | None, token: str, conv, request: gr.Request):

@@ -115,9 +115,11 @@ class UploadQueue:
             order = [j for j in self._jobs.values() if not j.finished]
         return order.index(job) if job in order else 0
 
-    def pending(self, name: str) -> bool:
+    def pending(self, name: str) -> Job | None:
+        """The unfinished upload of a file with this name, if any."""
         with self._lock:
-            return any(j.name == name and j.kind == "add" and not j.finished for j in self._jobs.values())
+            return next((j for j in self._jobs.values() if j.name == name and j.kind == "add" and not j.finished),
+                        None)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """True once no job is queued or running (for tests and shutdown)."""
@@ -273,7 +275,10 @@ def accept_uploads(paths: list[Path], owner: str, share: bool, token: str | None
             lines.append(t("up_big", lang, name=name, size=size / 2**20, limit=limit / 2**20))
         elif size == 0:
             lines.append(t("up_empty", lang, name=name))
-        elif QUEUE.pending(name) or (dest.exists() and _sha(dest) != _sha(path)):
+        elif (queued := QUEUE.pending(name)) is not None:
+            same = queued.owner == owner and queued.staged is not None and _sha(queued.staged) == _sha(path)
+            lines.append(t("up_queued" if same else "up_conflict", lang, name=name))
+        elif dest.exists() and _sha(dest) != _sha(path):
             lines.append(t("up_conflict", lang, name=name))
         elif dest.exists() and name in visible and not share:
             lines.append(t("up_have", lang, name=name))
