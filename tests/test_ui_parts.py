@@ -27,7 +27,8 @@ def _request(header: str | None):
 
 @pytest.mark.parametrize(("header", "lang"), [
     ("zh-CN,zh;q=0.9,en;q=0.8", ZH), ("en-US,en;q=0.9", EN), ("en-GB,zh-CN;q=0.5", EN),
-    ("fr-FR,en;q=0.3,zh;q=0.5", ZH), ("de-DE", ZH), (None, ZH), ("zh-TW", ZH),
+    ("fr-FR,en;q=0.3,zh;q=0.5", ZH), ("de-DE", ZH), (None, ZH), ("", ZH), ("zh-TW", ZH), ("zh", EN),
+    ("sw-KE", EN),  # locales the page has no text for fall back to English there, so here too
 ])
 def test_language_follows_the_browser_with_chinese_by_default(header, lang):
     assert lang_of(_request(header)) == lang

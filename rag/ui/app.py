@@ -128,7 +128,7 @@ def build_app() -> gr.Blocks:
                       concurrency_limit=None,
                       **quiet)
         delete_btn.click(h.delete, [doomed, token, conv], [upload_note, jobs], concurrency_limit=None, **quiet)
-        timer.tick(h.poll, [conv, seen, mode, *filters], [jobs, *library_outputs, status, seen],
+        timer.tick(h.poll, [conv, seen, mode, *filters, doomed], [jobs, *library_outputs, status, seen],
                    concurrency_limit=None, **quiet)
         for typed in (k_box.submit, k_box.blur):
             typed(h.clamp_k, [k_box], [k_box, k], **quiet)

@@ -118,14 +118,16 @@ def status(mode: str, conv: dict, lang: str, *, rows=None, filters=(None, None, 
                        answers=sum(1 for turn in conv["turns"] if turn.get("done")), lang=lang)
 
 
-def library_updates(rows, filters, lang: str) -> list:
-    """The library table, the three filter dropdowns (keeping what is still valid) and the delete choices."""
+def library_updates(rows, filters, lang: str, doomed: str | None = None) -> list:
+    """The library table, the three filter dropdowns and the delete choices (keeping what is still valid)."""
     places, years, reports = filter_choices(rows)
     picked = []
     for choices, value in zip((places, years, reports), filters, strict=True):
         valid = {v for _, v in choices}
         picked.append(gr.update(choices=choices, value=[v for v in (value or []) if v in valid]))
-    return [library_html(rows, lang), *picked, gr.update(choices=deletable(rows), value=None)]
+    choices = deletable(rows)
+    keep = doomed if doomed in {v for _, v in choices} else None
+    return [library_html(rows, lang), *picked, gr.update(choices=choices, value=keep)]
 
 
 @lru_cache(maxsize=1)
@@ -338,7 +340,7 @@ def delete(name: str | None, token: str, conv, request: gr.Request):
             jobs_html(conv["owner"], lang))
 
 
-def poll(conv, seen, mode: str, places, years, reports, request: gr.Request):
+def poll(conv, seen, mode: str, places, years, reports, doomed, request: gr.Request):
     """Every second: this browser's job lines; after any change of the index, its library and status."""
     lang = lang_of(request)
     conv = _conv(conv)
@@ -352,7 +354,8 @@ def poll(conv, seen, mode: str, places, years, reports, request: gr.Request):
     seen["gen"] = QUEUE.generation
     _, rows = _rows(conv["owner"])
     filters = (places, years, reports)
-    return [jobs_out, *library_updates(rows, filters, lang), status(mode, conv, lang, rows=rows, filters=filters),
+    return [jobs_out, *library_updates(rows, filters, lang, doomed),
+            status(mode, conv, lang, rows=rows, filters=filters),
             seen]
 
 

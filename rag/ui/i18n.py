@@ -143,9 +143,25 @@ WARNINGS_ZH = (
 )
 
 
+# The locales Gradio's page has its own text for; it picks navigator.language, else its primary
+# subtag, else "en" (gradio/templates/frontend, 6.x).
+GRADIO_LOCALES = ("ca", "de", "en", "es", "et", "eu", "fa", "fr", "he", "id", "ja", "ko", "lt", "nb", "pt-BR", "pt",
+                  "ro", "ru", "sv", "ta", "th", "tr", "uk", "ur", "uz", "zh-CN", "zh-TW")
+_LOWER = {locale.lower(): locale for locale in GRADIO_LOCALES}
+
+
+def page_locale(tag: str) -> str:
+    """The locale Gradio's page uses for a browser language tag."""
+    tag = tag.strip().lower()
+    return _LOWER.get(tag) or _LOWER.get(tag.split("-")[0]) or "en"
+
+
 def lang_of(request) -> str:
-    """'en' when the browser prefers English to Chinese (Accept-Language), else 'zh' (the default)."""
-    header = ""
+    """'en' when the page shows English labels for this browser (its first Accept-Language), else 'zh'.
+
+    Mirrors how the page picks its locale, so server-written text and labels agree; our labels are
+    Chinese for every locale but English, and with no header the server answers in Chinese.
+    """
     try:
         header = (request.headers.get("accept-language") or "") if request is not None else ""
     except AttributeError:
@@ -159,13 +175,11 @@ def lang_of(request) -> str:
                 q = float(params.strip()[2:])
             except ValueError:
                 q = 0.0
-        ranked.append((-q, position, tag.strip().lower()))
-    for _, _, tag in sorted(ranked):
-        if tag.startswith("zh"):
-            return ZH
-        if tag.startswith("en"):
-            return EN
-    return ZH
+        if tag.strip():
+            ranked.append((-q, position, tag.strip()))
+    if not ranked:
+        return ZH
+    return EN if page_locale(sorted(ranked)[0][2]) == "en" else ZH
 
 
 def t(key: str, lang: str, **values) -> str:
@@ -185,8 +199,8 @@ def warning_text(warning: str, lang: str) -> str:
 
 
 def gr_i18n():
-    """The gr.I18n of the component labels: zh-CN (also zh, zh-TW) and en."""
+    """The gr.I18n of the component labels: English for "en", Chinese for every other page locale."""
     import gradio as gr
     zh = {key: pair[0] for key, pair in LABELS.items()}
     en = {key: pair[1] for key, pair in LABELS.items()}
-    return gr.I18n(**{"zh-CN": zh, "zh": zh, "zh-TW": zh, "zh-HK": zh, "en": en})
+    return gr.I18n(**{locale: en if locale == "en" else zh for locale in GRADIO_LOCALES})
