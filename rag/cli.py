@@ -203,7 +203,10 @@ def eval_(file: Path, k: int, mode: str, out: Path | None, baseline: Path | None
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to serve on.")
 @friendly_errors
 def chat(host: str, port: int) -> None:
-    """Open the web chat: streamed cited answers, sources panel, report upload.
+    """Open the web chat: streamed cited answers (stoppable), sources, a document library, private uploads.
+
+    The page follows the browser's language (Chinese by default). Uploads are private to the browser
+    that made them; set RAG_ADMIN_TOKEN to let an upload be shared with everyone.
 
     \b
     Example:

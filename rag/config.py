@@ -58,6 +58,7 @@ class Settings:
     feedback_file: Path = PROJECT_ROOT / "feedback.jsonl"
     max_question_chars: int = 2000
     max_file_bytes: int = 5 * 1024 * 1024  # per source file; larger files are refused with a message
+    admin_token: str | None = None  # RAG_ADMIN_TOKEN: lets a chat upload be shared with everyone
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -78,6 +79,7 @@ class Settings:
             llm_rewrite=_env("RAG_LLM_REWRITE", "0").lower() in ("1", "true", "yes", "on"),
             feedback_file=Path(_env("RAG_FEEDBACK_FILE", str(cls.feedback_file))),
             max_file_bytes=int(_env_number("RAG_MAX_FILE_MB", 5.0, float) * 1024 * 1024),
+            admin_token=_env("RAG_ADMIN_TOKEN"),
         )
 
     @property

@@ -39,3 +39,7 @@ class QuestionSetError(RagError, ValueError):
 
 class LLMError(RagError):
     """The LLM endpoint failed or answered with something unusable."""
+
+
+class IndexCancelled(RagError):
+    """An index build was cancelled (`build_index(cancel=...)`); the previous index is unchanged."""

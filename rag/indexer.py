@@ -5,6 +5,7 @@ import fcntl
 import hashlib
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from .chunking import chunk_document, embedding_text
 from .config import Settings
 from .corpus import SourceFile, resolve_stored, scan, stored_path
 from .embeddings import create_embedder, resolve_backend
-from .errors import IndexMissingError, IndexOutdatedError, LoadError
+from .errors import IndexCancelled, IndexMissingError, IndexOutdatedError, LoadError
 from .ingest.documents import split_documents
 from .ingest.loaders import load_source
 from .store import FileEntry, Manifest, VectorStore, remove_stale_generations
@@ -122,8 +123,12 @@ def plan_sources(settings: Settings, paths: list[Path] | None, previous: VectorS
 
 
 def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool = False,
-                progress: Progress | None = None) -> IndexReport:
-    """Bring the index in `settings.index_dir` in line with the source files."""
+                progress: Progress | None = None, cancel: threading.Event | None = None) -> IndexReport:
+    """Bring the index in `settings.index_dir` in line with the source files.
+
+    `cancel`, when set, stops the build between embedding batches with IndexCancelled; the
+    previous index is left untouched.
+    """
     started = time.perf_counter()
     report = IndexReport()
     backend = resolve_backend(settings.embedding_backend, settings.embedding_model)
@@ -201,9 +206,14 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
                 fresh_vectors[i] = reusable[_text_key(text)]
         if todo:
             done = [0]
+            if cancel is not None and cancel.is_set():
+                raise IndexCancelled("indexing cancelled before embedding; the previous index is unchanged")
 
             def on_batch(n: int) -> None:
                 done[0] += n
+                if cancel is not None and cancel.is_set():
+                    raise IndexCancelled(f"indexing cancelled after {done[0]} of {len(todo)} chunks; "
+                                         "the previous index is unchanged")
                 if progress:
                     progress(done[0], len(todo))
 
