@@ -58,7 +58,7 @@ class Settings:
     max_question_chars: int = 2000
     max_file_bytes: int = 5 * 1024 * 1024  # per source file; larger files are refused with a message
     store: str = "faiss"  # where vectors live: faiss (files beside the records)
-    hnsw_threshold: int = 200_000  # chunks from which the FAISS index is HNSW instead of exact (flat)
+    hnsw_threshold: int = 50_000  # chunks from which the FAISS index is HNSW instead of exact (flat)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -79,7 +79,7 @@ class Settings:
             feedback_file=Path(_env("RAG_FEEDBACK_FILE", str(cls.feedback_file))),
             max_file_bytes=int(_env_number("RAG_MAX_FILE_MB", 5.0, float) * 1024 * 1024),
             store=_env("RAG_STORE", "faiss"),
-            hnsw_threshold=_env_number("RAG_HNSW_THRESHOLD", 200_000),
+            hnsw_threshold=_env_number("RAG_HNSW_THRESHOLD", 50_000),
         )
 
     @property

@@ -81,15 +81,13 @@ class MetadataPrior:
         ids = np.arange(len(records)) if ids is None else np.asarray(ids, dtype="int64")
         if not len(ids):
             return np.ones(0, dtype="float32")
-        reports, inverse = np.unique(records.report_of[ids], return_inverse=True)
-        per_report = np.ones(len(reports), dtype="float32")
-        for j, report in enumerate(reports):
-            facts = records.reports[int(report)][1]
-            if analysis.places:
-                per_report[j] *= place_miss + (1 - place_miss) * place_match(facts, analysis.places)
-            if analysis.report_years and facts.year not in analysis.report_years:
-                per_report[j] *= year_miss
-        prior = per_report[inverse.reshape(-1)]
+        per_report = np.ones(len(records.reports), dtype="float32")
+        if analysis.places:
+            match = records.place_matches([p.key for p in analysis.places])
+            per_report *= place_miss + (1 - place_miss) * match
+        if analysis.report_years:
+            per_report[~np.isin(records.report_year, analysis.report_years)] *= year_miss
+        prior = per_report[records.report_of[ids]]
         asked = analysis.asked_years
         if asked:
             has, hit = records.covered(ids, sorted(asked))

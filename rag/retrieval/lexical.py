@@ -2,7 +2,7 @@
 
 The index is built once at `rag index` time and saved beside the vectors; a load memory-maps the
 arrays (nothing is tokenized at start). Each posting holds its precomputed term-frequency part
-`tf·(k1+1)/(tf+norm)`, so a query costs one gather-add per posting of its tokens.
+`tf·(k1+1)/(tf+norm)` (`part`), so a query costs one multiply-add per posting of its tokens.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ STOPWORDS = set("的 了 是 在 和 与 及 等 为 对 把 被 也 都 而 或
                 "多少个 几项 几家 the a an of in to for and what "
                 "how which was were is are did does do by on".split())
 _KEEP = re.compile(r"[\w.%]+")
-FILES = ("bm25_ptr.npy", "bm25_docs.npy", "bm25_tf.npy", "bm25_lengths.npy")
+FILES = ("bm25_ptr.npy", "bm25_docs.npy", "bm25_tf.npy", "bm25_lengths.npy", "bm25_part.npy")
 
 
 @lru_cache(maxsize=1)
@@ -84,23 +84,24 @@ class BM25:
 
     @classmethod
     def from_arrays(cls, vocab: dict[str, int], ptr: np.ndarray, docs: np.ndarray, tf: np.ndarray,
-                    lengths: np.ndarray, k1: float = 1.2, b: float = 0.75) -> BM25:
+                    lengths: np.ndarray, k1: float = 1.2, b: float = 0.75, part: np.ndarray | None = None) -> BM25:
         """An index over postings already grouped by term: term t's postings are [ptr[t], ptr[t+1])."""
         self = cls.__new__(cls)
-        self._setup(vocab, ptr, docs, tf, lengths, k1, b)
+        self._setup(vocab, ptr, docs, tf, lengths, k1, b, part)
         return self
 
-    def _setup(self, vocab, ptr, docs, tf, lengths, k1, b) -> None:
+    def _setup(self, vocab, ptr, docs, tf, lengths, k1, b, part=None) -> None:
         self.k1, self.b = k1, b
         self.vocab, self.ptr, self.docs, self.tf, self.lengths = vocab, ptr, docs, tf, lengths
         self.size = len(lengths)
-        self.avg_length = float(lengths.mean()) if self.size else 0.0
+        self.avg_length = float(np.mean(lengths)) if self.size else 0.0
         df = np.diff(ptr).astype("float64")
         self.idf_array = np.log(1 + (self.size - df + 0.5) / (df + 0.5)) if len(df) else np.zeros(0)
         self.idf = TermWeights(vocab, self.idf_array)
-
-    def _norm(self, ids: np.ndarray) -> np.ndarray:
-        return self.k1 * (1 - self.b + self.b * self.lengths[ids] / max(self.avg_length, 1e-9))
+        if part is None:
+            norm = k1 * (1 - b + b * np.asarray(lengths)[docs] / max(self.avg_length, 1e-9))
+            part = (tf * (k1 + 1) / (tf + norm)).astype("float32")
+        self.part = part
 
     def scores(self, query_tokens: list[str], token_weights: dict[str, float] | None = None) -> np.ndarray:
         """BM25 of every document; `token_weights` scales some query tokens (default 1)."""
@@ -111,9 +112,8 @@ class BM25:
             if term is None:
                 continue
             lo, hi = int(self.ptr[term]), int(self.ptr[term + 1])
-            ids, tf = self.docs[lo:hi], self.tf[lo:hi]
-            weight = self.idf_array[term] * token_weights.get(token, 1.0)
-            scores[ids] += weight * tf * (self.k1 + 1) / (tf + self._norm(ids))
+            weight = np.float32(self.idf_array[term] * token_weights.get(token, 1.0))
+            scores[self.docs[lo:hi]] += self.part[lo:hi] * weight
         return scores
 
     def top(self, query_tokens: list[str], token_weights: dict[str, float] | None, n: int,
@@ -130,15 +130,17 @@ class BM25:
         (directory / "bm25_vocab.json").write_text(
             json.dumps({"k1": self.k1, "b": self.b, "terms": list(self.vocab)}, ensure_ascii=False),
             encoding="utf-8")
-        for name, array in zip(FILES, (self.ptr, self.docs, self.tf, self.lengths)):
+        for name, array in zip(FILES, (self.ptr, self.docs, self.tf, self.lengths, self.part)):
             np.save(directory / name, np.ascontiguousarray(array))
 
     @classmethod
     def load(cls, directory: Path) -> BM25:
         meta = json.loads((directory / "bm25_vocab.json").read_text(encoding="utf-8"))
-        arrays = [np.load(directory / name, mmap_mode="r") for name in FILES]
+        ptr, docs, tf, lengths, part = (np.load(directory / name, mmap_mode="r") for name in FILES)
         vocab = {term: i for i, term in enumerate(meta["terms"])}
-        return cls.from_arrays(vocab, *arrays, k1=meta["k1"], b=meta["b"])
+        if not (len(ptr) == len(vocab) + 1 and len(docs) == len(tf) == len(part) == (ptr[-1] if len(ptr) else 0)):
+            raise ValueError("BM25 arrays do not fit together")
+        return cls.from_arrays(vocab, ptr, docs, tf, lengths, k1=meta["k1"], b=meta["b"], part=part)
 
     def document_tokens(self) -> list[dict[str, int]]:
         """Term counts of every document (to carry unchanged documents into the next index)."""

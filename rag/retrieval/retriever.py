@@ -179,8 +179,7 @@ class Retriever:
             covered = np.zeros(len(records), dtype=bool)
             for year in analysis.asked_years:
                 covered |= records.year_mask(year)
-            has_years = np.diff(records.year_ptr) > 0
-            constraints.append(covered | ~has_years)
+            constraints.append(covered | ~records.has_years)
         if not constraints:
             return None
         favoured = mask.copy() if mask is not None else np.ones(len(records), dtype=bool)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from bisect import bisect_left
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
@@ -38,6 +39,7 @@ class ChunkRecords(Sequence):
         self._places = [f.place for _, f in reports]
         self._by_place: dict[str, list[int]] | None = None
         self._year_masks: dict[int, np.ndarray] = {}
+        self._has_years: np.ndarray | None = None
 
     @classmethod
     def from_chunks(cls, chunks: list[Chunk]) -> ChunkRecords:
@@ -104,15 +106,46 @@ class ChunkRecords(Sequence):
                                count=len(self.reports))
         return admitted[self.report_of] if len(self) else np.zeros(0, dtype=bool)
 
-    def reports_of_places(self, keys: list[str]) -> np.ndarray:
-        """Ids of the reports issued by one of these places, or that may be (namesakes untold)."""
+    def _place_index(self) -> tuple[dict[str, list[int]], dict[str, list[int]], list[str], list[int]]:
+        """Reports by place, by namesake candidate, and every placed report sorted by its place path."""
         if self._by_place is None:
             by_place: dict[str, list[int]] = {}
+            by_candidate: dict[str, list[int]] = {}
             for i, (_, facts) in enumerate(self.reports):
-                for key in {facts.place, *facts.place_candidates} - {None}:
-                    by_place.setdefault(key, []).append(i)
-            self._by_place = by_place
-        return np.array(sorted({r for key in keys for r in self._by_place.get(key, [])}), dtype="int64")
+                if facts.place:
+                    by_place.setdefault(facts.place, []).append(i)
+                for key in facts.place_candidates:
+                    by_candidate.setdefault(key, []).append(i)
+            placed = sorted((facts.place, i) for i, (_, facts) in enumerate(self.reports) if facts.place)
+            self._by_place = (by_place, by_candidate, [p for p, _ in placed], [i for _, i in placed])
+        return self._by_place
+
+    def reports_of_places(self, keys: list[str]) -> np.ndarray:
+        """Ids of the reports issued by one of these places, or that may be (namesakes untold)."""
+        by_place, by_candidate, _, _ = self._place_index()
+        found = {r for key in keys for r in (*by_place.get(key, ()), *by_candidate.get(key, ()))}
+        return np.array(sorted(found), dtype="int64")
+
+    def place_matches(self, keys: list[str]) -> np.ndarray:
+        """`fusion.place_match` of every report against the asked places `keys`, from the place index
+        (the asked places' own reports 1, of places around them 0.5, inside them 0.2, unknown 0.5)."""
+        by_place, by_candidate, sorted_places, sorted_reports = self._place_index()
+        match = np.zeros(len(self.reports), dtype="float64")
+        unknown = [i for i, place in enumerate(self._places) if not place]
+        match[unknown] = 0.5
+        for key in keys:
+            lo = bisect_left(sorted_places, key + "/")
+            hi = bisect_left(sorted_places, key + "0")  # "0" follows "/": every path under key
+            inside = sorted_reports[lo:hi]
+            match[inside] = np.maximum(match[inside], 0.2)
+            parts = key.split("/")
+            for depth in range(1, len(parts)):
+                around = by_place.get("/".join(parts[:depth]), [])
+                match[around] = np.maximum(match[around], 0.5)
+        for key in keys:
+            match[by_place.get(key, [])] = 1.0
+            match[by_candidate.get(key, [])] = 1.0
+        return match
 
     def chunk_mask(self, report_ids: np.ndarray) -> np.ndarray:
         flags = np.zeros(len(self.reports), dtype=bool)
@@ -129,6 +162,13 @@ class ChunkRecords(Sequence):
             with self._lock:
                 self._year_masks[year] = mask
         return mask
+
+    @property
+    def has_years(self) -> np.ndarray:
+        """Chunks whose section years are known."""
+        if self._has_years is None:
+            self._has_years = np.diff(self.year_ptr) > 0
+        return self._has_years
 
     def report_year_mask(self, years: list[int]) -> np.ndarray:
         return np.isin(self.report_year, years)[self.report_of] if len(self) else np.zeros(0, dtype=bool)
