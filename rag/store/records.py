@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from bisect import bisect_left
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
