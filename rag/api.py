@@ -1,14 +1,17 @@
 """The public functions behind `rag.retrieve`, `rag.answer`, `rag.evaluate`, `rag.read_source`."""
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from .config import Settings
+from .errors import RagError
 from .types import Answer, Passage, Scope
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _default = {}
 
@@ -22,8 +25,17 @@ def default_retriever():
     stamp = _manifest_stamp(settings.index_dir)
     with _lock:
         if key not in _default or _default[key][0] != stamp:
+            try:
+                retriever = Retriever.from_settings(settings)
+            except RagError as exc:
+                if key not in _default:
+                    raise
+                # the new generation cannot be read (its store does not answer, say): keep answering
+                log.warning("%s; still answering from the index loaded before", exc)
+                _default[key] = (stamp, _default[key][1])
+                return _default[key][1]
             _default.clear()
-            _default[key] = (stamp, Retriever.from_settings(settings))
+            _default[key] = (stamp, retriever)
             _read_cached.cache_clear()
         return _default[key][1]
 

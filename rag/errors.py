@@ -39,3 +39,7 @@ class QuestionSetError(RagError, ValueError):
 
 class LLMError(RagError):
     """The LLM endpoint failed or answered with something unusable."""
+
+
+class StoreUnavailableError(RagError):
+    """The vector store's server does not answer (a Milvus URI that is down or wrong)."""

@@ -116,6 +116,11 @@ def load_existing(settings: Settings, backend: str) -> tuple[Store | None, str |
                                              legacy.manifest.embedding_model) == (backend, settings.embedding_model)
         return None, str(exc).split(";")[0], legacy if same_model else None
     why = store.manifest.mismatch(backend, settings.embedding_model, settings.chunker.as_dict())
+    wanted = {"uri": settings.milvus_uri} if settings.store == "milvus" else {}
+    placed = {k: v for k, v in store.manifest.store_options.items() if k == "uri"}
+    if why is None and (store.manifest.store, placed) != (settings.store, wanted):
+        why = f"store changed: index kept in {store.manifest.store} {placed or ''}, settings ask for " \
+              f"{settings.store} {wanted or ''}"
     if why is None:
         return store, None, None
     same_model = (store.manifest.embedding_backend, store.manifest.embedding_model) == (backend,
@@ -145,6 +150,7 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
     started = time.perf_counter()
     report = IndexReport()
     backend = resolve_backend(settings.embedding_backend, settings.embedding_model)
+    store_class(settings.store).check_reachable(milvus_uri=settings.milvus_uri)
     with index_lock(settings.index_dir):
         for leftover in settings.index_dir.glob(".*.tmp"):
             if leftover.is_dir():
@@ -254,7 +260,8 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
                             skipped=dict(sorted(skipped.items())))
         lexical = bm25_from_counts([counts[i] for i in order], [lengths[i] for i in order])
         store = store_class(settings.store).create(manifest, [all_chunks[i] for i in order], all_vectors[order],
-                                                   lexical, hnsw_threshold=settings.hnsw_threshold)
+                                                   lexical, hnsw_threshold=settings.hnsw_threshold,
+                                                   milvus_uri=settings.milvus_uri)
         write_progress(settings.index_dir, "saving", len(todo), len(todo))
         store.save(settings.index_dir)
         checkpoint.clear()

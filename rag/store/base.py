@@ -49,8 +49,18 @@ class Store(ABC):
         """The stored vectors of these chunk positions (all when None), float32."""
 
     @abstractmethod
-    def _write_vectors(self, directory: Path) -> None:
-        """Persist the vectors for a new generation being written in `directory`."""
+    def _write_vectors(self, directory: Path, generation: str) -> None:
+        """Persist the vectors for generation `generation`, whose files are being written in `directory`."""
+
+    def _drop_other_generations(self, generation: str) -> None:
+        """After the manifest switched to `generation`: free what older generations hold outside the
+        index directory (nothing, for backends that keep vectors in it)."""
+        return None
+
+    @classmethod
+    def check_reachable(cls, **options) -> None:
+        """Fail now, naming the fix, if the backend's server does not answer (before hours of embedding)."""
+        return None
 
     @classmethod
     @abstractmethod
@@ -96,12 +106,13 @@ class Store(ABC):
         self.records.save(tmp)
         self.lexical.save(tmp)
         self.manifest.store = self.name
-        self._write_vectors(tmp)
+        self._write_vectors(tmp, generation)
         publish_dir(tmp, generation_dir(directory, generation))
         self.manifest.generation = generation
         self.manifest.created = time.time()
         atomic_write(directory / MANIFEST, self.manifest.to_json().encode("utf-8"))
         remove_stale_generations(directory, generation)
+        self._drop_other_generations(generation)
 
     @classmethod
     def load(cls, directory: Path) -> Store:

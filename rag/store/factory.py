@@ -1,4 +1,4 @@
-"""Store backends by name: `RAG_STORE=faiss` (default)."""
+"""Store backends by name: `RAG_STORE=faiss` (default) or `milvus`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from .base import Store, read_manifest
 
-BACKENDS = ("faiss",)
+BACKENDS = ("faiss", "milvus")
 
 
 def store_class(name: str) -> type[Store]:
@@ -14,6 +14,9 @@ def store_class(name: str) -> type[Store]:
     if name == "faiss":
         from .faiss import FaissStore
         return FaissStore
+    if name == "milvus":
+        from .milvus import MilvusStore
+        return MilvusStore
     raise ConfigError(f"unknown store backend {name!r}: set RAG_STORE to one of {', '.join(BACKENDS)}")
 
 

@@ -59,7 +59,7 @@ class FaissStore(Store):
 
     @classmethod
     def create(cls, manifest: Manifest, chunks: list[Chunk] | ChunkRecords, vectors: np.ndarray,
-               lexical=None, hnsw_threshold: int = HNSW_THRESHOLD) -> FaissStore:
+               lexical=None, hnsw_threshold: int = HNSW_THRESHOLD, **_options) -> FaissStore:
         records = chunks if isinstance(chunks, ChunkRecords) else ChunkRecords.from_chunks(list(chunks))
         manifest.ann = choose_ann(len(records), hnsw_threshold)
         return cls(manifest, records, lexical, build_faiss(vectors, manifest.dim, manifest.ann))
@@ -113,7 +113,7 @@ class FaissStore(Store):
     def memory_bytes(self) -> int:
         return self.index.ntotal * self.manifest.dim * 4
 
-    def _write_vectors(self, directory: Path) -> None:
+    def _write_vectors(self, directory: Path, generation: str) -> None:
         import faiss
         faiss.write_index(self.index, str(directory / INDEX_FILE))
 

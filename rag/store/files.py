@@ -19,9 +19,10 @@ def generation_dir(directory: Path, generation: str) -> Path:
 
 def publish_dir(tmp: Path, final: Path) -> None:
     """fsync every file of `tmp`, then rename it to `final` in one step."""
-    for path in tmp.iterdir():
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
+    for path in tmp.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
     os.replace(tmp, final)
     fd = os.open(final.parent, os.O_RDONLY)
     try:

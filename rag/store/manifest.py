@@ -36,6 +36,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     store: str = "faiss"
     ann: dict = field(default_factory=dict)  # {"kind": "flat"|"hnsw", "threshold": n, ...}: chosen at save
+    store_options: dict = field(default_factory=dict)  # where the backend keeps vectors (Milvus URI, collection)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1, sort_keys=True)
