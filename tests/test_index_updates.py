@@ -145,3 +145,25 @@ def test_answers_carry_the_update_status_and_a_finished_update_is_picked_up(buil
         assert any("九十亿元" in c.text for c in answer.citations)
     finally:
         rag.reload_index()
+
+
+def test_an_index_of_format_2_is_rebuilt_reusing_every_vector(built):
+    import faiss
+    import numpy as np
+    store = VectorStore.load(built.index)
+    generation = "20240101000000-abcdef"
+    index = faiss.IndexFlatIP(store.manifest.dim)
+    index.add(store.vectors())
+    faiss.write_index(index, str(built.index / f"index-{generation}.faiss"))
+    (built.index / f"chunks-{generation}.jsonl").write_text(
+        "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in store.chunks), encoding="utf-8")
+    old = json.loads((built.index / "manifest.json").read_text(encoding="utf-8"))
+    legacy = {k: old[k] for k in ("embedding_backend", "embedding_model", "dim", "chunker", "files", "skipped")}
+    (built.index / "manifest.json").write_text(json.dumps({**legacy, "generation": generation, "created": 0,
+                                                           "format_version": 2}), encoding="utf-8")
+    shutil.rmtree(built.index / f"gen-{old['generation']}")
+    report = build_index(settings_for(built))
+    assert "format 2" in report.rebuilt_because and report.written and report.embedded == 0
+    rebuilt = VectorStore.load(built.index)
+    assert np.array_equal(rebuilt.vectors(), store.vectors())
+    assert not list(built.index.glob("*.faiss")) and not list(built.index.glob("*.jsonl"))
