@@ -75,7 +75,7 @@ def main() -> None:
     print(f"| {p50:.1f} | {percentile(timings, 95):.1f} | {statistics.fmean(timings):.1f} | "
           f"≤ 50 ms: {'PASS' if p50 <= 50 else 'FAIL'} |")
     print("\n## memory\n")
-    print("| chunks | vectors + texts | process RSS growth on load |\n|---:|---:|---:|")
+    print("| chunks | vectors in memory (texts stay on disk) | process RSS growth on load |\n|---:|---:|---:|")
     print(f"| {len(store.chunks)} | {store.memory_bytes / 2**20:.1f} MiB | {(rss_after - rss_before) / 2**20:.1f} MiB |")
 
 

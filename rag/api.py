@@ -1,28 +1,52 @@
 """The public functions behind `rag.retrieve`, `rag.answer`, `rag.evaluate`, `rag.read_source`."""
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from .config import Settings
+from .errors import RagError
 from .types import Answer, Passage, Scope
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _default = {}
 
 
 def default_retriever():
-    """The process-wide retriever over $RAG_INDEX_DIR, loaded (or built) on first use."""
+    """The process-wide retriever over $RAG_INDEX_DIR, loaded on first use and again whenever
+    `rag index` has switched the index to a newer generation."""
     from .retrieval import Retriever
     settings = Settings.from_env()
     key = (str(settings.index_dir), str(settings.corpus_dir))
+    stamp = _manifest_stamp(settings.index_dir)
     with _lock:
-        if key not in _default:
+        if key not in _default or _default[key][0] != stamp:
+            try:
+                retriever = Retriever.from_settings(settings)
+            except RagError as exc:
+                if key not in _default:
+                    raise
+                # the new generation cannot be read (its store does not answer, say): keep answering
+                log.warning("%s; still answering from the index loaded before", exc)
+                _default[key] = (stamp, _default[key][1])
+                return _default[key][1]
             _default.clear()
-            _default[key] = Retriever.from_settings(settings)
-        return _default[key]
+            _default[key] = (stamp, retriever)
+            _read_cached.cache_clear()
+        return _default[key][1]
+
+
+def _manifest_stamp(index_dir: Path) -> tuple[int, int] | None:
+    from .store import MANIFEST
+    try:
+        stat = (index_dir / MANIFEST).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 def reload_index() -> None:

@@ -59,6 +59,9 @@ class Settings:
     max_question_chars: int = 2000
     max_file_bytes: int = 5 * 1024 * 1024  # per source file; larger files are refused with a message
     admin_token: str | None = None  # RAG_ADMIN_TOKEN: lets a chat upload be shared with everyone
+    store: str = "faiss"  # where vectors live: faiss (files beside the records) or milvus
+    milvus_uri: str = ""  # RAG_STORE=milvus: a server URI; empty for milvus-lite inside the index directory
+    hnsw_threshold: int = 50_000  # chunks from which the FAISS index is HNSW instead of exact (flat)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -80,6 +83,9 @@ class Settings:
             feedback_file=Path(_env("RAG_FEEDBACK_FILE", str(cls.feedback_file))),
             max_file_bytes=int(_env_number("RAG_MAX_FILE_MB", 5.0, float) * 1024 * 1024),
             admin_token=_env("RAG_ADMIN_TOKEN"),
+            store=_env("RAG_STORE", "faiss"),
+            milvus_uri=_env("RAG_MILVUS_URI", ""),
+            hnsw_threshold=_env_number("RAG_HNSW_THRESHOLD", 50_000),
         )
 
     @property

@@ -43,3 +43,7 @@ class LLMError(RagError):
 
 class IndexCancelled(RagError):
     """An index build was cancelled (`build_index(cancel=...)`); the previous index is unchanged."""
+
+
+class StoreUnavailableError(RagError):
+    """The vector store's server does not answer (a Milvus URI that is down or wrong)."""

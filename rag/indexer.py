@@ -4,9 +4,11 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import shutil
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,10 +20,13 @@ from .chunking import chunk_document, embedding_text
 from .config import Settings
 from .corpus import SourceFile, resolve_stored, scan, stored_path
 from .embeddings import create_embedder, resolve_backend
-from .errors import IndexCancelled, IndexMissingError, IndexOutdatedError, LoadError
+from .errors import IndexMissingError, IndexOutdatedError, LoadError
 from .ingest.documents import split_documents
 from .ingest.loaders import load_source
-from .store import FileEntry, Manifest, VectorStore, remove_stale_generations
+from .progress import CHECKPOINT_BLOCK, Checkpoint, clear_progress, write_progress
+from .retrieval.lexical import bm25_from_counts, tokenize
+from .store import FileEntry, Manifest, Store, load_store, remove_stale_generations, store_class
+from .store.legacy import read_legacy
 from .types import Chunk
 
 log = logging.getLogger(__name__)
@@ -42,6 +47,7 @@ class IndexReport:
     skipped: dict[str, str] = field(default_factory=dict)
     rebuilt_because: str | None = None
     written: bool = False
+    cancelled: bool = False  # stopped by `cancel`; the previous index is unchanged, the checkpoint kept
     unread_facts: dict[str, str] = field(default_factory=dict)  # "file: title" -> why place/year are unknown
 
     @property
@@ -59,7 +65,10 @@ class IndexReport:
             lines.append(f"indexed with facts unknown: {report}: {why}")
         for name, why in self.skipped.items():
             lines.append(f"skipped {why}" if why.startswith(name) else f"skipped {name}: {why}")
-        if not self.written:
+        if self.cancelled:
+            lines.append("cancelled: the previous index is unchanged; run `rag index` again to embed the rest "
+                         f"({self.embedded} chunks embedded so far are kept)")
+        elif not self.written:
             lines.append("index is up to date; nothing embedded")
         lines.append(f"{self.documents} documents, {self.chunks} chunks, embedded {self.embedded} "
                      f"in {self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s)")
@@ -91,19 +100,27 @@ def unread_facts(chunks: list[Chunk]) -> dict[str, str]:
     return found
 
 
-def load_existing(settings: Settings, backend: str) -> tuple[VectorStore | None, str | None, VectorStore | None]:
+def load_existing(settings: Settings, backend: str) -> tuple[Store | None, str | None, Store | None]:
     """The reusable current index, or None and why it cannot be reused; a corrupt index raises.
 
     The third item is an index whose vectors can still be reused by chunk text (same embedding
     model, other chunking or facts), so a rebuild embeds only what it must.
     """
     try:
-        store = VectorStore.load(settings.index_dir)
+        store = load_store(settings.index_dir)
     except IndexMissingError:
         return None, None, None
     except IndexOutdatedError as exc:
-        return None, str(exc).split(";")[0], None
+        legacy = read_legacy(settings.index_dir)
+        same_model = legacy is not None and (legacy.manifest.embedding_backend,
+                                             legacy.manifest.embedding_model) == (backend, settings.embedding_model)
+        return None, str(exc).split(";")[0], legacy if same_model else None
     why = store.manifest.mismatch(backend, settings.embedding_model, settings.chunker.as_dict())
+    wanted = {"uri": settings.milvus_uri} if settings.store == "milvus" else {}
+    placed = {k: v for k, v in store.manifest.store_options.items() if k == "uri"}
+    if why is None and (store.manifest.store, placed) != (settings.store, wanted):
+        why = f"store changed: index kept in {store.manifest.store} {placed or ''}, settings ask for " \
+              f"{settings.store} {wanted or ''}"
     if why is None:
         return store, None, None
     same_model = (store.manifest.embedding_backend, store.manifest.embedding_model) == (backend,
@@ -111,7 +128,7 @@ def load_existing(settings: Settings, backend: str) -> tuple[VectorStore | None,
     return None, why, store if same_model else None
 
 
-def plan_sources(settings: Settings, paths: list[Path] | None, previous: VectorStore | None) -> list[SourceFile]:
+def plan_sources(settings: Settings, paths: list[Path] | None, previous: Store | None) -> list[SourceFile]:
     """Files the index should hold: the given paths (default: corpus dir) plus earlier files still on disk."""
     wanted = {f.name: f for f in scan(paths or [settings.corpus_dir])}
     if previous is not None:
@@ -126,15 +143,20 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
                 progress: Progress | None = None, cancel: threading.Event | None = None) -> IndexReport:
     """Bring the index in `settings.index_dir` in line with the source files.
 
-    `cancel`, when set, stops the build between embedding batches with IndexCancelled; the
-    previous index is left untouched.
+    Embeds in blocks, appending each block's vectors to a checkpoint: a build that is killed or
+    cancelled (`cancel` is checked between blocks) leaves the previous index answering and the next
+    build embeds only what is left. Progress is written to `.build/progress.json` for readers.
     """
     started = time.perf_counter()
     report = IndexReport()
     backend = resolve_backend(settings.embedding_backend, settings.embedding_model)
+    store_class(settings.store).check_reachable(milvus_uri=settings.milvus_uri)
     with index_lock(settings.index_dir):
         for leftover in settings.index_dir.glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
         previous, why, donor = (None, "--rebuild asked for", None) if rebuild else load_existing(settings, backend)
         if why:
             report.rebuilt_because = why
@@ -143,11 +165,15 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
         old_files = previous.manifest.files if previous else {}
         old_skipped = previous.manifest.skipped if previous else {}
         keep = {s.name for s in sources if s.name in old_files and old_files[s.name].sha256 == s.sha256}
-        still_bad = {s.name: s.sha256 for s in sources if old_skipped.get(s.name) == s.sha256}
+        still_bad = {s.name: old_skipped[s.name] for s in sources
+                     if old_skipped.get(s.name) in (s.sha256, too_big_mark(s.sha256, settings.max_file_bytes))}
         report.removed = sorted(set(old_files) - {s.name for s in sources})
-        if previous is not None and {s.name: s.sha256 for s in sources} == previous.manifest.recorded_hashes():
+        retry = {s.name for s in sources if ":max=" in old_skipped.get(s.name, "") and s.name not in still_bad}
+        if previous is not None and not retry and \
+                {s.name: s.sha256 for s in sources} == previous.manifest.recorded_hashes():
             # Nothing to write, but a save killed earlier may have left another generation's files.
             remove_stale_generations(settings.index_dir, previous.manifest.generation)
+            clear_progress(settings.index_dir)
             report.documents = sum(e.documents for e in old_files.values())
             report.chunks = len(previous.chunks)
             report.unread_facts = unread_facts(previous.chunks)
@@ -156,27 +182,38 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
 
         chunks: list[Chunk] = []
         vectors: list[np.ndarray] = []
+        counts: list[dict[str, int]] = []
         files: dict[str, FileEntry] = {}
         reusable: dict[str, np.ndarray] = {}
         if previous is not None:
             old_vectors = previous.vectors()
+            old_counts = previous.lexical.document_tokens()
             for position, chunk in enumerate(previous.chunks):
                 if chunk.source in keep:
                     chunks.append(chunk)
                     vectors.append(old_vectors[position])
+                    counts.append(old_counts[position])
                 else:
                     reusable[_text_key(embedding_text(chunk))] = old_vectors[position]
             files = {name: old_files[name] for name in keep}
 
         if donor is not None and donor.manifest.chunker.get("embed_format") == settings.chunker.embed_format:
-            for position, vector in enumerate(donor.vectors()):
-                reusable[_text_key(embedding_text(donor.chunks[position]))] = vector
+            for chunk, vector in zip(donor.chunks, donor.vectors()):
+                reusable[_text_key(embedding_text(chunk))] = vector
+        checkpoint = Checkpoint(settings.index_dir, backend, settings.embedding_model)
+        reusable.update(checkpoint.load())
         fresh: list[Chunk] = []
         skipped = dict(still_bad)
         for source in sources:
             if source.name in keep or source.name in still_bad:
                 continue
             (report.changed if source.name in old_files else report.added).append(source.name)
+            if source.size > settings.max_file_bytes:
+                why = too_big(source, settings.max_file_bytes)
+                report.skipped[source.name] = why
+                skipped[source.name] = too_big_mark(source.sha256, settings.max_file_bytes)
+                log.warning("skipped %s", why)
+                continue
             try:
                 text = load_source(source.path)
             except LoadError as exc:
@@ -196,29 +233,24 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
                                            source.size, len(documents), len(file_chunks))
 
         fresh_texts = [embedding_text(c) for c in fresh]
-        todo = [i for i, t in enumerate(fresh_texts) if _text_key(t) not in reusable]
+        todo = sorted({_text_key(t): i for i, t in enumerate(fresh_texts) if _text_key(t) not in reusable}.values(),
+                      key=lambda i: len(fresh_texts[i]))  # similar lengths batch together (less padding)
         embedder = create_embedder(backend, settings.embedding_model) if todo or previous is None else None
         dim = embedder.dim if embedder else previous.manifest.dim
-        fresh_vectors = np.zeros((len(fresh), dim), dtype="float32")
-        todo_set = set(todo)
-        for i, text in enumerate(fresh_texts):
-            if i not in todo_set:
-                fresh_vectors[i] = reusable[_text_key(text)]
         if todo:
-            done = [0]
-            if cancel is not None and cancel.is_set():
-                raise IndexCancelled("indexing cancelled before embedding; the previous index is unchanged")
-
-            def on_batch(n: int) -> None:
-                done[0] += n
-                if cancel is not None and cancel.is_set():
-                    raise IndexCancelled(f"indexing cancelled after {done[0]} of {len(todo)} chunks; "
-                                         "the previous index is unchanged")
-                if progress:
-                    progress(done[0], len(todo))
-
-            fresh_vectors[todo] = embedder.embed_passages([fresh_texts[i] for i in todo], on_batch=on_batch)
-        report.embedded = len(todo)
+            embedded = _embed(embedder, [fresh_texts[i] for i in todo], checkpoint, settings.index_dir,
+                              progress, cancel)
+            reusable.update(embedded)
+            report.embedded = len(embedded)
+            if len(embedded) < len(todo):
+                report.cancelled = True
+                report.seconds = time.perf_counter() - started
+                return report
+        fresh_vectors = np.zeros((len(fresh), dim), dtype="float32")
+        for i, text in enumerate(fresh_texts):
+            fresh_vectors[i] = reusable[_text_key(text)]
+        counts.extend(Counter(tokenize(t)) for t in fresh_texts)
+        lengths = [sum(c.values()) for c in counts]
 
         all_chunks = chunks + fresh
         all_vectors = np.vstack(vectors + [fresh_vectors]) if all_chunks else np.zeros((0, dim), "float32")
@@ -226,14 +258,51 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
         manifest = Manifest(embedding_backend=backend, embedding_model=settings.embedding_model, dim=dim,
                             chunker=settings.chunker.as_dict(), files=dict(sorted(files.items())),
                             skipped=dict(sorted(skipped.items())))
-        store = VectorStore.create(manifest, [all_chunks[i] for i in order], all_vectors[order])
+        lexical = bm25_from_counts([counts[i] for i in order], [lengths[i] for i in order])
+        store = store_class(settings.store).create(manifest, [all_chunks[i] for i in order], all_vectors[order],
+                                                   lexical, hnsw_threshold=settings.hnsw_threshold,
+                                                   milvus_uri=settings.milvus_uri)
+        write_progress(settings.index_dir, "saving", len(todo), len(todo))
         store.save(settings.index_dir)
+        checkpoint.clear()
+        clear_progress(settings.index_dir)
         report.written = True
         report.unread_facts = unread_facts(store.chunks)
         report.documents = sum(e.documents for e in files.values())
         report.chunks = len(store.chunks)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def too_big(source: SourceFile, limit: int) -> str:
+    return (f"{source.name}: {source.size / 1048576:.1f} MB is over the {limit / 1048576:g} MB limit for one "
+            "file; split it, or raise the limit with RAG_MAX_FILE_MB")
+
+
+def too_big_mark(sha256: str, limit: int) -> str:
+    """How the manifest records a file skipped for its size: retried once the limit changes."""
+    return f"{sha256}:max={limit}"
+
+
+def _embed(embedder, texts: list[str], checkpoint: Checkpoint, directory: Path, progress: Progress | None,
+           cancel: threading.Event | None) -> dict[str, np.ndarray]:
+    """Embed `texts` block by block, checkpointing each block; stops early when `cancel` is set."""
+    done: dict[str, np.ndarray] = {}
+    write_progress(directory, "embedding", 0, len(texts))
+    for lo in range(0, len(texts), CHECKPOINT_BLOCK):
+        if cancel is not None and cancel.is_set():
+            log.warning("indexing cancelled after %d of %d chunks; the previous index is unchanged", lo, len(texts))
+            write_progress(directory, "cancelled", lo, len(texts))
+            break
+        block = texts[lo:lo + CHECKPOINT_BLOCK]
+        block_vectors = embedder.embed_passages(block)
+        keys = [_text_key(t) for t in block]
+        checkpoint.append(keys, block_vectors)
+        done.update(zip(keys, block_vectors))
+        write_progress(directory, "embedding", lo + len(block), len(texts))
+        if progress:
+            progress(lo + len(block), len(texts))
+    return done
 
 
 def tqdm_progress(stream=sys.stderr) -> tuple[Progress, Callable[[], None]]:

@@ -17,7 +17,7 @@ import rag
 from rag.cli import cli
 
 HAIZHU_FILE = "003_affd64f63b1a618d.txt"
-RAG_CMD = [shutil.which("rag")] if shutil.which("rag") else [sys.executable, "-m", "rag"]
+RAG_CMD = [sys.executable, "-m", "rag"]  # this tree's rag, whatever `rag` on PATH points at
 
 
 

@@ -509,8 +509,8 @@ def test_evaluate_on_own_corpus_wires_retriever_and_answerer(
             files={"far.txt": SimpleNamespace(path="far.txt")}))
 
         @classmethod
-        def from_settings(cls, settings):
-            seen["settings"] = settings
+        def from_settings(cls, settings, update=False):
+            seen["settings"], seen["update"] = settings, update
             return cls()
 
         def retrieve(self, question, k):
@@ -527,6 +527,7 @@ def test_evaluate_on_own_corpus_wires_retriever_and_answerer(
     monkeypatch.setattr(rag.answering, "Answerer", FakeAnswerer)
     rep = evaluate(strict_file, corpus=corpus, progress=False)
     assert seen["settings"].corpus_dir == corpus
+    assert seen["update"]  # a batch run brings its index up to date first
     assert seen["settings"].index_dir == tmp_path / "outside" / "vectorstore"
     assert seen["answerer"] == (FakeRetriever, seen["settings"])
     assert rep["config"]["corpus"] == str(corpus)

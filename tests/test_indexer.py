@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -39,7 +40,7 @@ TINY = {
     "c.txt": "2021年丙市政府工作报告\n丙市全年接待游客两千万人次。\n"
              "旅游总收入达到三百亿元，文化产业增加值增长百分之八。\n",
 }
-RAG_CMD = [shutil.which("rag")] if shutil.which("rag") else [sys.executable, "-m", "rag"]
+RAG_CMD = [sys.executable, "-m", "rag"]  # this tree's rag, whatever `rag` on PATH points at
 SUMMARY = re.compile(r"(\d+) documents, (\d+) chunks, embedded (\d+) in [\d.]+ s \(([\d.]+) chunks/s\)")
 
 
@@ -61,13 +62,14 @@ def expected_chunks(path: Path, settings: ChunkerSettings):
 
 
 def snapshot(directory: Path) -> dict[str, tuple[int, int, int]]:
-    """Name -> (inode, size, mtime_ns) of every index file (the lock file aside)."""
-    return {p.name: (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns)
-            for p in directory.iterdir() if p.name != ".lock"}
+    """Path -> (inode, size, mtime_ns) of every index file (the lock file and the build's progress aside)."""
+    return {str(p.relative_to(directory)): (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns)
+            for p in directory.rglob("*") if p.name != ".lock" and ".build" not in p.parts}
 
 
 def generation_files(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if p.suffix in (".faiss", ".jsonl", ".tmp"))
+    """Generation directories and temporary files of an index directory."""
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith(("gen-", ".gen-")) or p.suffix == ".tmp")
 
 
 def vectors_by_key(store: VectorStore) -> dict[tuple[str, int, int], np.ndarray]:
@@ -148,8 +150,7 @@ def test_first_build_report_and_manifest(template):
     assert sorted(manifest.files) == sorted(TINY)
     raw = json.loads((dirs.index / MANIFEST).read_text(encoding="utf-8"))
     assert raw["generation"] == manifest.generation
-    assert generation_files(dirs.index) == [f"chunks-{manifest.generation}.jsonl",
-                                            f"index-{manifest.generation}.faiss"]
+    assert generation_files(dirs.index) == [f"gen-{manifest.generation}"]
     for name, entry in manifest.files.items():
         data = (dirs.corpus / name).read_bytes()
         assert entry.sha256 == hashlib.sha256(data).hexdigest()
@@ -168,7 +169,7 @@ def test_first_build_report_and_manifest(template):
     probe = [0, len(store.chunks) - 1]
     fresh = embedder.embed_passages([embedding_text(store.chunks[i]) for i in probe])
     assert np.allclose(fresh, vectors[probe], atol=1e-4)
-    position, score = store.search(embedder.embed_query("丙市旅游总收入是多少？"), 1)[0]
+    position = int(store.search(embedder.embed_query("丙市旅游总收入是多少？"), 1)[0][0])
     assert store.chunks[position].source == "c.txt" and "旅游总收入" in store.chunks[position].text
 
 
@@ -217,8 +218,7 @@ def test_changed_file_reembeds_only_its_new_chunks(built):
     target = next(c for c in new_b if "二十六个" in c.text)
     assert np.allclose(embedder.embed_passages([embedding_text(target)])[0],
                        new_vectors[(target.source, target.start, target.end)], atol=1e-4)
-    assert generation_files(built.index) == [f"chunks-{new.manifest.generation}.jsonl",
-                                             f"index-{new.manifest.generation}.faiss"]
+    assert generation_files(built.index) == [f"gen-{new.manifest.generation}"]
 
 
 def test_deleted_file_drops_its_chunks_and_added_file_is_embedded(built):
@@ -267,8 +267,8 @@ def test_only_bad_files_gives_an_empty_but_loadable_index(dirs):
     report = index_now()
     assert list(report.skipped) == ["empty.txt"] and report.chunks == 0
     store = VectorStore.load(dirs.index)
-    assert store.chunks == [] and store.index.ntotal == 0 and store.manifest.dim == 384
-    assert store.search(np.ones(384, dtype="float32"), 3) == []
+    assert len(store.chunks) == 0 and store.index.ntotal == 0 and store.manifest.dim == 384
+    assert len(store.search(np.ones(384, dtype="float32"), 3)[0]) == 0
 
 
 def test_chunker_change_forces_full_rebuild(built, monkeypatch):
@@ -303,8 +303,8 @@ def test_facts_reader_change_rebuilds_without_embedding(built, monkeypatch):
 
 def _corrupt(index: Path, how: str) -> None:
     manifest = json.loads((index / MANIFEST).read_text(encoding="utf-8"))
-    faiss_file = index / f"index-{manifest['generation']}.faiss"
-    chunks_file = index / f"chunks-{manifest['generation']}.jsonl"
+    faiss_file = index / f"gen-{manifest['generation']}" / "index.faiss"
+    chunks_file = index / f"gen-{manifest['generation']}" / "chunks.sqlite"
     if how == "truncated faiss":
         faiss_file.write_bytes(faiss_file.read_bytes()[: faiss_file.stat().st_size // 2])
     elif how == "garbage manifest":
@@ -317,12 +317,12 @@ def _corrupt(index: Path, how: str) -> None:
         (index / MANIFEST).write_text(json.dumps({**manifest, "files": ["a.txt"]}))
     elif how == "manifest without fields":
         (index / MANIFEST).write_text(json.dumps({"format_version": FORMAT_VERSION, "files": {}}))
-    elif how == "half a chunk line":
+    elif how == "half the chunk records":
         data = chunks_file.read_bytes()
-        chunks_file.write_bytes(data[: len(data) - 30])
-    elif how == "chunk lines missing":
-        lines = chunks_file.read_text(encoding="utf-8").splitlines(keepends=True)
-        chunks_file.write_text("".join(lines[:-2]), encoding="utf-8")
+        chunks_file.write_bytes(data[: len(data) // 2])
+    elif how == "chunk records missing":
+        with sqlite3.connect(chunks_file) as db:
+            db.execute("DELETE FROM chunks WHERE id >= (SELECT max(id) - 1 FROM chunks)")
     elif how == "faiss file missing":
         faiss_file.unlink()
     else:  # pragma: no cover
@@ -330,8 +330,8 @@ def _corrupt(index: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["truncated faiss", "garbage manifest", "empty manifest", "manifest is a list",
-                                 "files not a mapping", "manifest without fields", "half a chunk line",
-                                 "chunk lines missing", "faiss file missing"])
+                                 "files not a mapping", "manifest without fields", "half the chunk records",
+                                 "chunk records missing", "faiss file missing"])
 def test_corrupt_index_raises_with_rebuild_hint(built, how):
     _corrupt(built.index, how)
     with pytest.raises(IndexCorruptError) as info:
@@ -395,8 +395,7 @@ def test_cli_rebuild_recovers_from_corrupt_manifest(built):
     assert [c.to_dict() for c in store.chunks] == [c.to_dict() for c in old.chunks]
     assert np.allclose(store.vectors(), old.vectors(), atol=1e-4)
     # Leftovers and the old generation are cleaned up.
-    assert generation_files(built.index) == [f"chunks-{store.manifest.generation}.jsonl",
-                                             f"index-{store.manifest.generation}.faiss"]
+    assert generation_files(built.index) == [f"gen-{store.manifest.generation}"]
 
 
 def test_cli_reports_config_errors_without_traceback(dirs):
@@ -467,17 +466,24 @@ def test_sigkill_while_embedding_keeps_previous_generation(built):
     assert np.array_equal(store.vectors(), old.vectors())
     assert snapshot(built.index) == before
 
+    # The blocks embedded before the kill were checkpointed: the rerun embeds only the remainder.
+    keys = (built.index / ".build" / "checkpoint-keys.txt").read_text(encoding="ascii").split()
+    assert len(keys) >= 32
     result = run_cli(built, "-q")
     assert result.returncode == 0, result.stderr
     assert "changed: b.txt, c.txt" in result.stdout
     store = VectorStore.load(built.index)
+    new_texts = {embedding_text(c) for c in store.chunks if c.source in ("b.txt", "c.txt")}
+    old_texts = {embedding_text(c) for c in old.chunks}
+    to_embed = {hashlib.sha1(t.encode()).hexdigest() for t in new_texts - old_texts}
+    assert int(SUMMARY.search(result.stdout)[3]) == len(to_embed - set(keys)) < len(to_embed)
+    assert not (built.index / ".build" / "checkpoint-keys.txt").exists()
     assert store.manifest.generation != old.manifest.generation
     for name in ("b.txt", "c.txt"):
         text = (built.corpus / name).read_text(encoding="utf-8")
         chunks = [c for c in store.chunks if c.source == name]
         assert len(chunks) > 20 and all(text[c.start:c.end] == c.text for c in chunks)
-    assert generation_files(built.index) == [f"chunks-{store.manifest.generation}.jsonl",
-                                             f"index-{store.manifest.generation}.faiss"]
+    assert generation_files(built.index) == [f"gen-{store.manifest.generation}"]
 
 
 def _fabricate_index(corpus: Path, index: Path, settings: ChunkerSettings) -> VectorStore:
@@ -504,10 +510,8 @@ def _fabricate_index(corpus: Path, index: Path, settings: ChunkerSettings) -> Ve
 SAVE_TRIGGERS = {
     # Kill as soon as the directory shows the save has reached a step; `new` holds the names that
     # appeared since the run started, `switched` tells whether manifest.json was replaced.
-    "index tmp": lambda new, switched: any(n.startswith(".index-") for n in new),
-    "index file": lambda new, switched: any(n.startswith("index-") for n in new),
-    "chunks tmp": lambda new, switched: any(n.startswith(".chunks-") for n in new),
-    "chunks file": lambda new, switched: any(n.startswith("chunks-") for n in new),
+    "generation tmp": lambda new, switched: any(n.startswith(".gen-") for n in new),
+    "generation published": lambda new, switched: any(n.startswith("gen-") for n in new),
     "manifest tmp": lambda new, switched: any(n.startswith(".manifest.json.") for n in new),
     "manifest replaced": lambda new, switched: switched,
 }
@@ -595,19 +599,18 @@ def test_sigkill_at_any_point_of_a_save_leaves_old_or_new_index(tmp_path):
             outcome = "new"
             assert [c.to_dict() for c in store.chunks] == expected_new
         leftovers = [n for n in os.listdir(dirs.index)
-                     if n.endswith(".tmp") or (n.endswith((".faiss", ".jsonl")) and store.manifest.generation not in n)]
+                     if n.endswith(".tmp") or (n.startswith("gen-") and store.manifest.generation not in n)]
         outcomes.append((point, proc.returncode, outcome, sorted(at_kill), leftovers))
     report = "\n".join(map(str, outcomes))
     # The save steps were really hit. The new index and chunk files stay until the run ends, so those
     # kills always land; kills before the manifest switch leave the old index plus the new generation's debris, and a
     # kill after the switch (while old files are being deleted) leaves the new index.
     by_point = {o[0]: o for o in outcomes}
-    for point in ("index file", "chunks file"):
+    for point in ("generation tmp", "generation published"):
         assert by_point[point][1] == -signal.SIGKILL and by_point[point][3], report
     assert by_point["manifest replaced"][2] == "new", report
-    interrupted = [p for p in ("index tmp", "index file", "chunks tmp", "chunks file")
-                   if by_point[p][2] == "old" and by_point[p][4]]
-    assert len(interrupted) >= 2, report
+    interrupted = [p for p in ("generation tmp", "generation published") if by_point[p][2] == "old" and by_point[p][4]]
+    assert len(interrupted) >= 1, report
 
     # A later run completes, cleans every leftover and keeps exactly one generation -- even when,
     # as after the last kill, the index is current and there is nothing to write.
@@ -615,8 +618,8 @@ def test_sigkill_at_any_point_of_a_save_leaves_old_or_new_index(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "index is up to date" in result.stdout
     store = VectorStore.load(dirs.index)
-    assert sorted(n for n in os.listdir(dirs.index) if n != ".lock") == sorted(
-        [MANIFEST, f"chunks-{store.manifest.generation}.jsonl", f"index-{store.manifest.generation}.faiss"])
+    assert sorted(n for n in os.listdir(dirs.index) if n not in (".lock", ".build")) == sorted(
+        [MANIFEST, f"gen-{store.manifest.generation}"])
     for path in dirs.corpus.iterdir():
         text = path.read_text(encoding="utf-8")
         assert all(text[c.start:c.end] == c.text for c in store.chunks if c.source == path.name)

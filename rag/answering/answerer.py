@@ -96,7 +96,7 @@ class Answerer:
         `scope` limits the reports answered from; the corpus a refusal describes is that scope's."""
         question = check_question(question, k, self.settings.max_question_chars)
         mode = self.mode_for(mode)
-        warnings: list[str] = []
+        warnings: list[str] = self.retriever.index_warnings()
         if mode == "llm" and self._chat is None and not self.settings.llm_model:
             warnings.append("no LLM configured (set RAG_LLM_MODEL and OPENAI_BASE_URL, or run `rag serve-llm`); "
                             "answered extractively instead")

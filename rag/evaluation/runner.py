@@ -97,7 +97,7 @@ def _resolve_for_corpus(settings: Settings, retrieve: Any, answer: Any,
         return retrieve, (None if answer is False else answer), read_source
     from rag.retrieval import Retriever
 
-    retriever = Retriever.from_settings(settings)  # builds or updates the index if needed
+    retriever = Retriever.from_settings(settings, update=True)  # builds or updates the index if needed
     if retrieve is None:
         def retrieve(question: str, k: int) -> list[Passage]:
             return retriever.retrieve(question, k=k)

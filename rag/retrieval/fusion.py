@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..places import Place
+from ..store.records import ChunkRecords
 from ..types import Chunk, ReportFacts
 from .query import QueryAnalysis
 
@@ -43,40 +44,52 @@ def place_match(facts: ReportFacts, places: list[Place]) -> float:
     return best
 
 
+def candidate_ranks(ids: np.ndarray, scores: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """Ranks of candidates `ids` (with these scores) in a full ranking whose head is `top`.
+
+    A candidate in `top` has its exact 1-based rank; the others follow the head in score order (a
+    lower bound of their true rank, which only the whole corpus could tell); a score of 0 or less
+    gets no rank (inf), as in `ranks`.
+    """
+    result = np.full(len(ids), np.inf, dtype="float32")
+    found = np.zeros(len(ids), dtype=bool)
+    if len(top) and len(ids):
+        order = np.argsort(top, kind="stable")
+        where = np.minimum(np.searchsorted(top[order], ids), len(top) - 1)
+        found = top[order][where] == ids
+        result[found] = order[where[found]] + 1
+    rest = np.flatnonzero(~found)
+    rest = rest[np.lexsort((ids[rest], -scores[rest]))]
+    result[rest] = len(top) + 1 + np.arange(len(rest))
+    result[scores <= 0] = np.inf
+    return result
+
+
 class MetadataPrior:
-    """Per-chunk multipliers for place and year, computed per report and per year with numpy."""
+    """Per-chunk multipliers for place and year: per report, then per section year, with numpy.
 
-    def __init__(self, chunks: list[Chunk]):
-        reports = list(dict.fromkeys(c.facts for c in chunks))
-        position = {facts: i for i, facts in enumerate(reports)}
-        self.reports = reports
-        self.report_of = np.array([position[c.facts] for c in chunks], dtype="int64")
-        self.has_years = np.array([bool(c.years) for c in chunks], dtype=bool)
-        self._year_masks: dict[int, np.ndarray] = {}
-        by_year: dict[int, list[int]] = {}
-        for i, chunk in enumerate(chunks):
-            for year in chunk.years:
-                by_year.setdefault(year, []).append(i)
-        for year, rows in by_year.items():
-            mask = np.zeros(len(chunks), dtype=bool)
-            mask[rows] = True
-            self._year_masks[year] = mask
-        self.size = len(chunks)
+    Computed only for the chunks asked about (the fusion candidates), so its cost does not grow
+    with the corpus.
+    """
 
-    def __call__(self, analysis: QueryAnalysis, place_miss: float, year_miss: float) -> np.ndarray:
-        per_report = np.ones(len(self.reports), dtype="float32")
-        for i, facts in enumerate(self.reports):
-            if analysis.places:
-                per_report[i] *= place_miss + (1 - place_miss) * place_match(facts, analysis.places)
-            if analysis.report_years and facts.year not in analysis.report_years:
-                per_report[i] *= year_miss
-        prior = per_report[self.report_of] if self.size else np.ones(0, dtype="float32")
+    def __init__(self, chunks: ChunkRecords | list[Chunk]):
+        self.records = chunks if isinstance(chunks, ChunkRecords) else ChunkRecords.from_chunks(list(chunks))
+
+    def __call__(self, analysis: QueryAnalysis, place_miss: float, year_miss: float,
+                 ids: np.ndarray | None = None) -> np.ndarray:
+        records = self.records
+        ids = np.arange(len(records)) if ids is None else np.asarray(ids, dtype="int64")
+        if not len(ids):
+            return np.ones(0, dtype="float32")
+        per_report = np.ones(len(records.reports), dtype="float32")
+        if analysis.places:
+            match = records.place_matches([p.key for p in analysis.places])
+            per_report *= place_miss + (1 - place_miss) * match
+        if analysis.report_years:
+            per_report[~np.isin(records.report_year, analysis.report_years)] *= year_miss
+        prior = per_report[records.report_of[ids]]
         asked = analysis.asked_years
-        if asked and self.size:
-            covered = np.zeros(self.size, dtype=bool)
-            for year in asked:
-                mask = self._year_masks.get(year)
-                if mask is not None:
-                    covered |= mask
-            prior = np.where(self.has_years & ~covered, prior * year_miss, prior).astype("float32")
+        if asked:
+            has, hit = records.covered(ids, sorted(asked))
+            prior = np.where(has & ~hit, prior * year_miss, prior).astype("float32")
         return prior

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
+
 from ..config import Settings
 from ..corpus import scan, stored_path
 from ..embeddings import create_embedder, resolve_backend
 from ..errors import IndexMissingError, IndexOutdatedError, LoadError
 from ..ingest.loaders import load_source
 from ..store import FileEntry, Manifest, VectorStore
+from ..store.legacy import read_legacy
 from ..types import Chunk, Passage, ReportFacts
 from .query import check_question
 
@@ -44,8 +47,8 @@ class NaiveRetriever:
 
     def retrieve(self, question: str, *, k: int = 5) -> list[Passage]:
         question = check_question(question, k, self.settings.max_question_chars)
-        hits = self.store.search(self.embedder.embed_query(question), k)
-        return [Passage.from_chunk(self.store.chunks[i], score) for i, score in hits]
+        ids, scores = self.store.search(self.embedder.embed_query(question), k)
+        return [Passage.from_chunk(chunk, float(score)) for chunk, score in zip(self.store.chunks.get_many(ids), scores)]
 
 
 def build_naive(settings: Settings, backend: str, directory) -> VectorStore:
@@ -66,7 +69,16 @@ def build_naive(settings: Settings, backend: str, directory) -> VectorStore:
         files[source.name] = FileEntry(stored_path(source.path, settings.corpus_dir), source.sha256,
                                        source.size, 1, sum(c.source == source.name for c in chunks))
     embedder = create_embedder(backend, settings.embedding_model)
-    vectors = embedder.embed_passages([c.text for c in chunks])
+    legacy = read_legacy(directory)  # an older format's vectors of the same texts are reused
+    known = {c.text: v for c, v in zip(legacy.chunks, legacy.vectors())} if legacy and \
+        (legacy.manifest.embedding_backend, legacy.manifest.embedding_model) == (backend, settings.embedding_model) else {}
+    todo = [i for i, c in enumerate(chunks) if c.text not in known]
+    vectors = np.zeros((len(chunks), embedder.dim), dtype="float32")
+    for i, chunk in enumerate(chunks):
+        if chunk.text in known:
+            vectors[i] = known[chunk.text]
+    if todo:
+        vectors[todo] = embedder.embed_passages([chunks[i].text for i in todo])
     manifest = Manifest(backend, settings.embedding_model, embedder.dim, NAIVE_CHUNKER, files)
     store = VectorStore.create(manifest, chunks, vectors)
     store.save(directory)

@@ -1,4 +1,9 @@
-"""Hybrid retrieval: dense (FAISS) + BM25, fused, with a place/year prior and per-side sub-queries."""
+"""Hybrid retrieval: dense (FAISS) + BM25, fused, with a place/year prior and per-side sub-queries.
+
+Per-query cost does not grow with the number of chunks: fusion and the prior run over the union
+of the dense and lexical top candidates, overall and among the chunks the prior favours (the asked
+place's reports of the asked years), never over every chunk.
+"""
 from __future__ import annotations
 
 import logging
@@ -7,14 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..chunking import embedding_text
 from ..config import Settings
 from ..embeddings import create_embedder
-from ..store import VectorStore
+from ..store import Store
 from ..types import Passage, Scope
 from .corpus_places import CorpusPlaces
-from .fusion import MetadataPrior, reciprocal_rank_fusion
-from .lexical import BM25, tokenize
+from .fusion import MetadataPrior, candidate_ranks
+from .lexical import tokenize, top_positive
 from .query import QueryAnalysis, analyse, check_question
 
 log = logging.getLogger(__name__)
@@ -31,30 +35,45 @@ class RetrievalConfig:
     year_miss: float = 0.5
     expand_dense: bool = True
     place_token_weight: float = 0.3  # BM25 weight of the asked place's name once the prior has matched it
+    candidates: int = 400  # dense and lexical top-N fused, overall and among the favoured chunks
 
 
 class Retriever:
     """Searches one vector store; thread-safe for concurrent readers."""
 
-    def __init__(self, store: VectorStore, settings: Settings | None = None,
+    def __init__(self, store: Store, settings: Settings | None = None,
                  config: RetrievalConfig | None = None):
         self.settings = settings or Settings.from_env()
         self.config = config or RetrievalConfig()
         self.store = store
+        self.records = store.records
         manifest = store.manifest
         self.embedder = create_embedder(manifest.embedding_backend, manifest.embedding_model)
-        self.bm25 = BM25([tokenize(embedding_text(c)) for c in store.chunks])
-        self.corpus = CorpusPlaces(c.facts for c in store.chunks)
-        self.prior = MetadataPrior(store.chunks)
+        self.bm25 = store.lexical
+        self.corpus = CorpusPlaces(facts for _, facts in self.records.reports)
+        self.prior = MetadataPrior(self.records)
+        self.status = None  # how the index stands against the corpus (an IndexStatus, set by from_settings)
         self._lock = threading.Lock()
         self._scoped: dict[Scope, tuple[np.ndarray, CorpusPlaces]] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, config: RetrievalConfig | None = None) -> Retriever:
-        """Load the index in settings.index_dir, building or updating it from the corpus first."""
+    def from_settings(cls, settings: Settings | None = None, config: RetrievalConfig | None = None,
+                      update: bool = False) -> Retriever:
+        """Load the last complete index in settings.index_dir; `update` first brings it up to date
+        (batch tools), otherwise an out-of-date index answers with `warnings` saying so."""
         from ..index_guard import ensure_index
         settings = settings or Settings.from_env()
-        return cls(ensure_index(settings), settings, config)
+        store, status = ensure_index(settings, update=update)
+        retriever = cls(store, settings, config)
+        retriever.status = status
+        return retriever
+
+    def index_warnings(self) -> list[str]:
+        """Whether the index answering is out of date or being updated, and how far the update is."""
+        if self.status is None:
+            return []
+        from ..index_guard import refresh
+        return refresh(self.status, self.settings).warnings
 
     def analyse(self, question: str, scope: Scope | None = None) -> QueryAnalysis:
         """The question's places (resolved against the corpus in scope) and years."""
@@ -69,9 +88,9 @@ class Retriever:
         with self._lock:
             cached = self._scoped.get(scope)
         if cached is None:
-            chunks = self.store.chunks
-            mask = np.fromiter((scope.admits(c.source, c.facts) for c in chunks), dtype=bool, count=len(chunks))
-            cached = (mask, CorpusPlaces(c.facts for c, keep in zip(chunks, mask) if keep))
+            mask = self.records.scope_mask(scope)
+            cached = (mask, CorpusPlaces(facts for source, facts in self.records.reports
+                                         if scope.admits(source, facts)))
             with self._lock:
                 if len(self._scoped) > 256:
                     self._scoped.clear()
@@ -91,7 +110,7 @@ class Retriever:
         """
         question = check_question(question, k, self.settings.max_question_chars)
         analysis = analysis or self.analyse(question, scope)
-        if not self.store.chunks:
+        if not len(self.records):
             return []
         mask = self._in_scope(scope)[0] if scope is not None and not scope.is_all else None
         if mask is not None and not mask.any():
@@ -115,26 +134,61 @@ class Retriever:
         return text
 
     def _rank(self, analysis: QueryAnalysis, text: str, mask: np.ndarray | None) -> list[tuple[int, float, dict]]:
-        config = self.config
+        config, n = self.config, self.config.candidates
         expansions = analysis.expansions
         dense_text = " ".join([text, *expansions]) if analysis.english and config.expand_dense else text
         query_vector = self.embedder.embed_query(dense_text)  # thread-safe, recent questions reused
-        dense = self.store.index_scores(query_vector)
         names = [p.name for p in analysis.places]
         # The prior already prefers the asked place's reports: its name must not outweigh the asked metric
         # in BM25, or every chunk that repeats the name (titles, headers) outranks the one with the figure.
         place_tokens = {t: config.place_token_weight for t in tokenize(" ".join([*names, *analysis.place_words]))
                         if not t.isdigit()} if analysis.places else {}
-        lexical = self.bm25.scores(tokenize(" ".join([text, *names, *expansions])), place_tokens)
-        fused = reciprocal_rank_fusion([dense, lexical], [config.dense_weight, config.lexical_weight],
-                                       config.rrf_k)
-        prior = self.prior(analysis, config.place_miss, config.year_miss)
-        final = fused * prior
+        lexical_all = self.bm25.scores(tokenize(" ".join([text, *names, *expansions])), place_tokens)
         if mask is not None:
-            final = np.where(mask, final, -np.inf)
-        top = [i for i in np.argsort(-final, kind="stable")[:100] if np.isfinite(final[i])]
-        return [(int(i), float(final[i]), {"dense": float(dense[i]), "lexical": float(lexical[i]),
-                                           "prior": float(prior[i])}) for i in top]
+            lexical_all[~mask] = 0
+        dense_top, _ = self.store.search(query_vector, n, mask)
+        lexical_top, _ = top_positive(lexical_all, n)
+        lists = [dense_top, lexical_top]
+        favoured = self._favoured(analysis, mask)
+        if favoured is not None:
+            lists.append(self.store.search(query_vector, n, favoured)[0])
+            lists.append(top_positive(np.where(favoured, lexical_all, 0), n)[0])
+        ids = np.unique(np.concatenate(lists)).astype("int64")
+        dense = self.store.scores_of(query_vector, ids)
+        lexical = lexical_all[ids]
+        fused = np.zeros(len(ids), dtype="float32")
+        for scores, top, weight in ((dense, dense_top, config.dense_weight),
+                                    (lexical, lexical_top, config.lexical_weight)):
+            if weight:
+                fused += weight / (config.rrf_k + candidate_ranks(ids, scores, top))
+        prior = self.prior(analysis, config.place_miss, config.year_miss, ids)
+        final = fused * prior
+        top = [i for i in np.lexsort((ids, -final))[:100] if np.isfinite(final[i])]
+        return [(int(ids[i]), float(final[i]), {"dense": float(dense[i]), "lexical": float(lexical[i]),
+                                                "prior": float(prior[i])}) for i in top]
+
+    def _favoured(self, analysis: QueryAnalysis, mask: np.ndarray | None) -> np.ndarray | None:
+        """Chunks the prior does not discount (the asked place's reports, of the asked years), or None
+        when nothing is asked that the prior acts on. Each constraint is dropped if it leaves none."""
+        records = self.records
+        constraints = []
+        if analysis.places:
+            constraints.append(records.chunk_mask(records.reports_of_places([p.key for p in analysis.places])))
+        if analysis.report_years:
+            constraints.append(records.report_year_mask(analysis.report_years))
+        if analysis.asked_years:
+            covered = np.zeros(len(records), dtype=bool)
+            for year in analysis.asked_years:
+                covered |= records.year_mask(year)
+            constraints.append(covered | ~records.has_years)
+        if not constraints:
+            return None
+        favoured = mask.copy() if mask is not None else np.ones(len(records), dtype=bool)
+        for constraint in constraints:
+            narrowed = favoured & constraint
+            if narrowed.any():
+                favoured = narrowed
+        return favoured
 
     def _interleave(self, ranked: list[list[tuple[int, float, dict]]], k: int) -> list[Passage]:
         passages: list[Passage] = []
@@ -148,7 +202,7 @@ class Retriever:
                     continue
                 position, score, signals = candidates[cursors[side]]
                 seen.add(position)
-                passage = Passage.from_chunk(self.store.chunks[position], score)
+                passage = Passage.from_chunk(self.records[position], score)
                 passage.signals.update(signals)
                 passages.append(passage)
         return passages

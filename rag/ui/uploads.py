@@ -169,7 +169,10 @@ class UploadQueue:
             if self._abandoned(job):
                 job.state = "abandoned"
                 job.cancel.set()
-        return build_index(settings, progress=progress, cancel=job.cancel)
+        report = build_index(settings, progress=progress, cancel=job.cancel)
+        if report.cancelled:  # the previous index still answers; the checkpoint lets a later build resume
+            raise IndexCancelled(f"indexing cancelled after {report.embedded} chunks; the previous index is unchanged")
+        return report
 
     def _refresh(self) -> None:
         """Load the new index now, so the next question does not wait for it."""

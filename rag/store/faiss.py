@@ -1,0 +1,131 @@
+"""FAISS backend: exact inner product (IndexFlatIP) while small, HNSW beyond a size threshold."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Settings
+from ..errors import IndexCorruptError
+from ..types import Chunk
+from .base import Store
+from .manifest import REBUILD_HINT, Manifest
+from .records import ChunkRecords
+
+INDEX_FILE = "index.faiss"
+# Chunks from which HNSW replaces exact search: an exact scan reads every vector (150 MB per 100k
+# chunks), about 15 ms at 50k on a shared 2-core machine and too slow for two scans a question beyond.
+HNSW_THRESHOLD = Settings.hnsw_threshold
+HNSW = {"m": 32, "ef_construction": 80, "ef_search": 256}
+BRUTE_FORCE = 20_000  # a filter admitting at most this many chunks is scored exactly, vector by vector
+
+
+def choose_ann(size: int, threshold: int = HNSW_THRESHOLD) -> dict:
+    """The search structure for `size` chunks, recorded in the manifest so a load uses the same."""
+    return {"kind": "hnsw", "threshold": threshold, **HNSW} if size >= threshold else \
+        {"kind": "flat", "threshold": threshold}
+
+
+def single_threaded() -> None:
+    """One query at a time needs no OpenMP team: on a busy machine its spin-waits cost more than they save."""
+    import faiss
+    if faiss.omp_get_max_threads() != 1:
+        faiss.omp_set_num_threads(1)
+
+
+def build_faiss(vectors: np.ndarray, dim: int, ann: dict):
+    import faiss
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # building HNSW is parallel; searches set 1 again
+    if ann.get("kind") == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, ann["m"], faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = ann["ef_construction"]
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype="float32"))
+    return index
+
+
+class FaissStore(Store):
+    """Vectors in a FAISS index saved beside the chunk records."""
+
+    name = "faiss"
+
+    def __init__(self, manifest: Manifest, records: ChunkRecords, lexical, index):
+        super().__init__(manifest, records, lexical)
+        self.index = index
+        self._flat = None
+
+    @classmethod
+    def create(cls, manifest: Manifest, chunks: list[Chunk] | ChunkRecords, vectors: np.ndarray,
+               lexical=None, hnsw_threshold: int = HNSW_THRESHOLD, **_options) -> FaissStore:
+        records = chunks if isinstance(chunks, ChunkRecords) else ChunkRecords.from_chunks(list(chunks))
+        manifest.ann = choose_ann(len(records), hnsw_threshold)
+        return cls(manifest, records, lexical, build_faiss(vectors, manifest.dim, manifest.ann))
+
+    def _matrix(self) -> np.ndarray:
+        """The stored vectors as a read-only view of FAISS's own storage (no copy)."""
+        if self._flat is None:
+            import faiss
+            flat = faiss.downcast_index(self.index.storage) if hasattr(self.index, "storage") else self.index
+            n, d = self.index.ntotal, self.index.d
+            self._flat = (faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d) if n
+                          else np.zeros((0, d), dtype="float32"))
+        return self._flat
+
+    def vectors(self, ids: np.ndarray | None = None) -> np.ndarray:
+        matrix = self._matrix()
+        return np.array(matrix) if ids is None else matrix[np.asarray(ids, dtype="int64")]
+
+    def search(self, query_vector: np.ndarray, k: int, mask: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        import faiss
+        single_threaded()
+        query = np.asarray(query_vector, dtype="float32").reshape(1, -1)
+        total = self.index.ntotal if mask is None else int(mask.sum())
+        k = min(k, total)
+        if k <= 0:
+            return np.zeros(0, dtype="int64"), np.zeros(0, dtype="float32")
+        hnsw = self.manifest.ann.get("kind") == "hnsw"
+        bitmap = None
+        if mask is not None:
+            allowed = np.flatnonzero(mask)
+            if len(allowed) <= BRUTE_FORCE:
+                scores = self._matrix()[allowed] @ query[0]
+                order = np.lexsort((allowed, -scores))[:k]
+                return allowed[order].astype("int64"), scores[order].astype("float32")
+            bitmap = np.packbits(mask.astype(bool), bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
+        else:
+            selector = None
+        if hnsw:
+            params = faiss.SearchParametersHNSW(efSearch=max(self.manifest.ann["ef_search"], k))
+        else:
+            params = faiss.SearchParameters()
+        if selector is not None:
+            params.sel = selector
+        scores, ids = self.index.search(query, k, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep].astype("int64"), scores[0][keep].astype("float32")
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.index.ntotal * self.manifest.dim * 4
+
+    def _write_vectors(self, directory: Path, generation: str) -> None:
+        import faiss
+        faiss.write_index(self.index, str(directory / INDEX_FILE))
+
+    @classmethod
+    def _read_vectors(cls, manifest: Manifest, directory: Path, records: ChunkRecords, lexical) -> FaissStore:
+        import faiss
+        try:
+            index = faiss.read_index(str(directory / INDEX_FILE))
+        except (OSError, RuntimeError) as exc:
+            raise IndexCorruptError(f"index in {directory.parent} is unreadable ({type(exc).__name__}: {exc}); "
+                                    f"{REBUILD_HINT}") from exc
+        if index.ntotal != len(records) or (len(records) and index.d != manifest.dim):
+            raise IndexCorruptError(f"index in {directory.parent} is inconsistent ({index.ntotal} vectors, "
+                                    f"{len(records)} chunks, dim {index.d}); {REBUILD_HINT}")
+        return cls(manifest, records, lexical, index)
