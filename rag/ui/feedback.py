@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..store import _atomic_write
+from ..store.files import atomic_write
 
 _lock = threading.Lock()
 
@@ -35,7 +35,7 @@ def upsert_feedback(path: Path, record: dict) -> None:
                 if not same:
                     kept.append(line)
             kept.append(json.dumps(record, ensure_ascii=False))
-            _atomic_write(path, ("\n".join(kept) + "\n").encode("utf-8"))
+            atomic_write(path, ("\n".join(kept) + "\n").encode("utf-8"))
         finally:
             fcntl.flock(guard, fcntl.LOCK_UN)
 

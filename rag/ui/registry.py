@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..store import _atomic_write
+from ..store.files import atomic_write
 
 REGISTRY = "uploads.json"
 _lock = threading.Lock()
@@ -50,7 +50,7 @@ class Registry:
     def _write(self, entries: dict[str, UploadEntry]) -> None:
         data = {name: {k: v for k, v in asdict(e).items() if k != "name"} for name, e in sorted(entries.items())}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+        atomic_write(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
     def add(self, name: str, owner: str, shared: bool) -> None:
         """Record `owner` as an uploader of `name` (shared stays shared once set)."""
