@@ -1,6 +1,8 @@
 """The page's CSS and script: layout for laptop and phone, citation previews, clicks inside app markup."""
 
 CSS = """
+/* Gradio's own progress captions ("processing | 0.4s") are English: the app shows progress in the page's language. */
+.progress-text, .meta-text, .meta-text-center { display: none !important; }
 footer { display: none !important; }
 .rag-hidden { display: none !important; }
 #rag-k input[type=number], #rag-k .reset-button { display: none !important; }
