@@ -93,7 +93,7 @@ class QueryAnalysis:
             for word in sorted(self.place_words, key=len, reverse=True):
                 bare = bare.replace(word, "")
             if not re.sub(r"[年的\s]", "", bare):
-                return {}  # "天河区和越秀区2020年地区生产总值": a place written without words of its own
+                return {}  # "A区和B区2020年地区生产总值": a place written without words of its own
             stretch += asking
             own[place] = replace(self, text=stretch, simplified=stretch, places=[place],
                                  years=paired.get(place, self.years), place_spots=[(0, place)])
