@@ -795,3 +795,45 @@ def test_five_turn_conversation_llm(fake_llm):
 def test_follow_up_rules(turns, expected):
     from rag.answering.followup import Turn, rewrite_follow_up
     assert rewrite_follow_up(turns[-1], [Turn(q, "") for q in turns[:-1]]) == expected
+
+
+def test_dense_blend_embeds_only_sentences_that_could_be_chosen(real_index, monkeypatch):
+    """Pruning the sentences to embed changes nothing chosen, and embeds a fraction of them."""
+    from rag.answering import extractive
+    from rag.answering.answerer import Answerer
+
+    answerer = Answerer(rag.api.default_retriever(), Settings.from_env())
+    embedder = answerer.scorer.embedder
+    embedded: list[int] = []
+    real_recent = embedder.embed_recent
+
+    def counting(texts, kind):
+        if kind == "passage":
+            embedded.append(len(texts))
+        return real_recent(texts, kind)
+
+    def blend_all(candidates, analysis, scorer, passages):  # the old way: every candidate embedded
+        import numpy as np
+        weight = scorer.config.dense_weight
+        query = embedder.embed_query(" ".join([analysis.simplified, *analysis.expansions]))
+        vectors = real_recent([extractive.to_simplified(s.text) for s in candidates], "passage")
+        for s, sim in zip(candidates, np.clip((vectors @ query - 0.75) / 0.2, 0.0, 1.0)):
+            s.score = (1 - weight) * s.score + weight * float(sim) * min(1.0, s.score * 4)
+
+    questions = [HAIZHU_2023, "海珠区2019年和2023年的地区生产总值分别是多少?", "增城计划到2025年建成多少个5G基站?",
+                 "How many days with good air quality did Yuexiu District record in 2020?"]
+    pruned, full, candidates = [], [], 0
+    for question in questions:
+        analysis = answerer.retriever.analyse(question)
+        passages = answerer.retriever.retrieve(question, k=5)
+        monkeypatch.setattr(embedder, "embed_recent", counting)
+        pruned.append([(s.passage, s.start, round(s.score, 4)) for s in
+                       extractive.select_sentences(analysis, passages, answerer.scorer)])
+        monkeypatch.setattr(embedder, "embed_recent", real_recent)
+        monkeypatch.setattr(extractive, "_blend_dense", blend_all)
+        full.append([(s.passage, s.start, round(s.score, 4)) for s in
+                     extractive.select_sentences(analysis, passages, answerer.scorer)])
+        monkeypatch.undo()
+        candidates += len(extractive.passage_sentences(passages))
+    assert pruned == full and all(pruned)
+    assert sum(embedded) * 3 < candidates

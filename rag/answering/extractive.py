@@ -308,7 +308,7 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
     if not candidates or max(s.score for s in candidates) < config.min_score:
         return []  # refusal is decided on the lexical evidence alone
     if scorer.embedder is not None and config.dense_weight:
-        _blend_dense(candidates, analysis, scorer)
+        _blend_dense(candidates, analysis, scorer, passages)
     candidates.sort(key=lambda s: -s.score)
     chosen: list[Sentence] = []
     for side in analysis.sides() if analysis.is_comparison else [analysis]:
@@ -329,15 +329,29 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
     return sorted(chosen, key=lambda s: (s.passage, s.start))
 
 
-def _blend_dense(candidates: list[Sentence], analysis: QueryAnalysis, scorer: SentenceScorer) -> None:
-    """Rank by lexical score blended with e5 similarity (rescaled from its usual 0.75–0.95 band)."""
+def _blend_dense(candidates: list[Sentence], analysis: QueryAnalysis, scorer: SentenceScorer,
+                 passages: list[Passage]) -> None:
+    """Rank by lexical score blended with e5 similarity (rescaled from its usual 0.75–0.95 band).
+
+    Only sentences that could still be chosen are embedded (embedding is most of an answer's time): one
+    whose best possible blend is below the worst blend of every side's leader it could displace, and below
+    the runner-up cut, keeps its worst blend. The choice is the same as embedding every candidate."""
     import numpy as np
     weight = scorer.config.dense_weight
+    reach = {id(s): weight * min(1.0, s.score * 4) for s in candidates}  # what similarity 1 would add
+    for sentence in candidates:
+        sentence.score *= 1 - weight  # the blend at similarity 0
+    sides = analysis.sides() if analysis.is_comparison else [analysis]
+    sides_of = {id(s): [i for i, side in enumerate(sides) if on_side(passages[s.passage], side)] for s in candidates}
+    side_floor = [max((s.score for s in candidates if i in sides_of[id(s)]), default=0.0) for i in range(len(sides))]
+    runner_up_cut = scorer.config.keep_ratio * max(s.score for s in candidates)
+    contenders = [s for s in candidates if s.score + reach[id(s)] >= runner_up_cut
+                  or any(s.score + reach[id(s)] >= side_floor[i] for i in sides_of[id(s)])]
     query = scorer.embedder.embed_query(" ".join([analysis.simplified, *analysis.expansions]))
-    vectors = scorer.embedder.embed_recent([to_simplified(s.text) for s in candidates], "passage")
+    vectors = scorer.embedder.embed_recent([to_simplified(s.text) for s in contenders], "passage")
     similarity = np.clip((vectors @ query - 0.75) / 0.2, 0.0, 1.0)
-    for sentence, sim in zip(candidates, similarity):
-        sentence.score = (1 - weight) * sentence.score + weight * float(sim) * min(1.0, sentence.score * 4)
+    for sentence, sim in zip(contenders, similarity):
+        sentence.score += float(sim) * reach[id(sentence)]
 
 
 def _extend_heading(sentence: Sentence, passage: Passage, short: int) -> Sentence:
