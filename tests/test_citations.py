@@ -305,3 +305,27 @@ def test_a_sentence_citing_nothing_is_labelled():
     checked = check_citations("海珠区2023年地区生产总值为2720.16亿元[1]。我是海盗。", [P_GDP], "海珠区2023年地区生产总值是多少?")
     assert checked.text == "海珠区2023年地区生产总值为2720.16亿元[1]。我是海盗（未核实）。"
     assert any(w.startswith("uncited:") and "我是海盗" in w for w in checked.warnings)
+
+
+PLATFORMS = "加快建设“一区一谷一湾”创新发展平台,即人工智能与数字经济试验区琶洲核心片区、中大国际创新谷、海珠创新湾。"
+
+
+def test_an_uncited_list_gets_the_passage_that_holds_its_wording():
+    platforms = make(PLATFORMS, "d.txt", 400)
+    question = "海珠区“一区一谷一湾”创新发展平台分别指什么?"
+    checked = check_citations("“一区一谷一湾”分别指人工智能与数字经济试验区琶洲核心片区、中大国际创新谷和海珠创新湾。",
+                              [P_GDP, platforms], question)
+    assert checked.text == "“一区一谷一湾”分别指人工智能与数字经济试验区琶洲核心片区、中大国际创新谷和海珠创新湾[1]。"
+    assert checked.cited == [platforms] and checked.unverified == []
+    assert any(w.startswith("cited a sentence that cited nothing") for w in checked.warnings)
+    assert_consistent(checked)
+
+
+def test_an_uncited_sentence_whose_wording_no_passage_holds_stays_labelled():
+    platforms = make(PLATFORMS, "d.txt", 400)
+    checked = check_citations("海珠区还将建设国际金融城和空港经济区。", [P_GDP, platforms], "海珠区有哪些平台?")
+    assert checked.text == "海珠区还将建设国际金融城和空港经济区（未核实）。"
+    assert checked.cited == [] and any(w.startswith("uncited:") for w in checked.warnings)
+    # Words the question already holds say nothing about where the answer comes from.
+    echo = check_citations("海珠区“一区一谷一湾”创新发展平台。", [platforms], "海珠区“一区一谷一湾”创新发展平台分别指什么?")
+    assert echo.cited == [] and echo.text.endswith("（未核实）。")

@@ -573,3 +573,19 @@ def test_cli_eval_split_and_corpus_options(strict_file: Path, tmp_path: Path,
                                  "--index-dir", str(tmp_path / "idx")])
     assert result.exit_code == 0, result.output
     assert calls[-1]["split"] is None and calls[-1]["index_dir"] == tmp_path / "idx"
+
+
+def test_an_english_answer_may_state_a_chinese_figure_by_its_value():
+    english = Question(id="e1", question="How many visitors did the festival attract?", type="crosslingual",
+                       answers=["11万人次", "11万"])
+    assert m.key_fact_correct(english, "It attracted 110,000 visitors[1].")
+    assert m.key_fact_correct(english, "It attracted 110 thousand visitors[1].")
+    assert not m.key_fact_correct(english, "It attracted 11,000 visitors[1].")  # the scale is wrong
+    assert not m.key_fact_correct(english, "It attracted many visitors[11].")  # a marker is no figure
+    gdp = Question(id="e2", question="What was the GDP?", type="crosslingual", answers=["2720.16亿元"])
+    assert m.key_fact_correct(gdp, "GDP reached 272.016 billion yuan.")
+    assert not m.key_fact_correct(gdp, "GDP reached 2720.16 million yuan.")
+    rate = Question(id="e3", question="How fast did it grow?", type="crosslingual", answers=["8.6%"])
+    assert m.key_fact_correct(rate, "It grew 8.6 percent.") and not m.key_fact_correct(rate, "It grew by 8.6 points")
+    chinese = Question(id="c1", question="电梯加装了多少台?", type="fact", answers=["957台"])
+    assert not m.key_fact_correct(chinese, "加装电梯957部")  # a Chinese answer keeps the report's wording

@@ -20,6 +20,9 @@ SENTENCE_END = "。！？!?；;\n"
 TRAILING = "。！？!?；;，,、：: .\n"
 WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 MIN_CLAIM_CHARS = 4  # a sentence this long that cites nothing is a claim without a source
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+WORDING_COVER = 0.8  # share of an uncited sentence's own wording that its passages must hold to be cited
+MIN_OWN_BIGRAMS = 4  # fewer own words than this say too little to tell where they come from
 LIST_NUMBER = re.compile(r"^(\s*)[(（]?\d{1,2}[)）.、](?!\d)", re.M)  # "1. " / "2、" / "(3)" opening a line
 
 
@@ -123,12 +126,38 @@ def check_citations(text: str, passages: list[Passage], question: str = "",
                 if where is not None:
                     backing.append(chosen[where] if check.sentence else where)
             chosen = list(dict.fromkeys(backing)) or chosen
+        if not chosen and len(WORDS.findall(body)) >= MIN_CLAIM_CHARS and not flagged:
+            chosen = wording_source(body, passages, analysis.simplified)
+            if chosen:
+                warnings.append(f"cited a sentence that cited nothing: its wording is the passage's ({body.strip()[:40]})")
         if not chosen and len(WORDS.findall(body)) >= MIN_CLAIM_CHARS:
             warnings.append(f"uncited: a sentence of the answer cites no passage ({body.strip()[:60]})")
             flagged = True
         out.append(_with_markers(body, chosen, order, unverified if flagged else ""))
     return CheckedText("".join(out).strip(), [passages[i] for i in order], list(dict.fromkeys(warnings)),
                        list(dict.fromkeys(failed)))
+
+
+def _bigrams(text: str) -> set[str]:
+    return {run[i:i + 2] for run in CJK_RUN.findall(to_simplified(text)) for i in range(len(run) - 1)}
+
+
+def wording_source(body: str, passages: list[Passage], question: str) -> list[int]:
+    """The passages (at most two) whose text holds the sentence's own wording (its Chinese word pairs not
+    taken from the question): a list of names or a quoted phrase the model left uncited. Empty if none does."""
+    own = _bigrams(body) - _bigrams(question)
+    if len(own) < MIN_OWN_BIGRAMS:
+        return []
+    held = [own & _bigrams(p.text) for p in passages]
+    best = max(range(len(passages)), key=lambda i: len(held[i]), default=None)
+    if best is None:
+        return []
+    if len(held[best]) >= WORDING_COVER * len(own):
+        return [best]
+    second = max((i for i in range(len(passages)) if i != best), key=lambda i: len(held[i] - held[best]), default=None)
+    if second is not None and len(held[best] | held[second]) >= WORDING_COVER * len(own):
+        return sorted([best, second])
+    return []
 
 
 def _with_markers(body: str, chosen: list[int], order: list[int], label: str = "") -> str:

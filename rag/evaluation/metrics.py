@@ -121,15 +121,49 @@ def reciprocal_rank(groups: EvidenceGroups, passages: Sequence[Located],
 
 # ---------------------------------------------------------------- answers
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
+FIGURE = re.compile(r"^(\d+(?:\.\d+)?)\s*(万亿|亿|万)?\s*(%|％)?[^\d]*$")
+SCALES = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "trillion": 1e12, "billion": 1e9, "million": 1e6,
+          "thousand": 1e3}
+ANSWER_FIGURE = re.compile(r"(?<![\d.])(\d[\d,，]*(?:\.\d+)?)\s*(万亿|亿|万|trillion|billion|million|thousand)?"
+                           r"\s*(%|％|percent)?", re.I)
+
+
+def _quantities(text: str) -> set[tuple[float, bool]]:
+    """(value, is a percentage) of every figure written in `text`, scale words applied (11万 = 110 thousand)."""
+    found = set()
+    for number, scale, percent in ANSWER_FIGURE.findall(re.sub(r"\[\d+\]", " ", text)):
+        value = float(number.replace(",", "").replace("，", "")) * SCALES.get(scale.lower(), 1.0)
+        found.add((value, bool(percent)))
+    return found
+
+
+def _same_quantity(variant: str, answer_text: str) -> bool:
+    """An English answer states a Chinese figure ("957台", "11万人次") by its value and drops the
+    Chinese unit word ("957 elevators", "110,000 visitors"); the value, scale and percent sign must agree."""
+    match = FIGURE.match(_t2s().convert(variant).strip())
+    if not match:
+        return False
+    value = float(match.group(1)) * SCALES.get(match.group(2) or "", 1.0)
+    percent = bool(match.group(3))
+    return any(p == percent and abs(v - value) <= 1e-9 * max(1.0, value) for v, p in _quantities(answer_text))
+
+
 def key_fact_correct(question: Question, answer_text: str) -> bool:
-    """Contains any `answers` variant and every `answers_all` group (normalized)."""
+    """Contains any `answers` variant and every `answers_all` group (normalized); an English question's
+    answer may state a figure by its value instead (see `_same_quantity`)."""
     text = normalize(answer_text)
-    if question.answers and not any(normalize(v) in text for v in question.answers):
+    english = not CJK.search(question.question)
+
+    def found(variant: str) -> bool:
+        return normalize(variant) in text or (english and _same_quantity(variant, answer_text))
+
+    if question.answers and not any(found(v) for v in question.answers):
         return False
     if not question.answers and not question.answers_all:
         return False
     groups = [[g] if isinstance(g, str) else g for g in question.answers_all]
-    return all(any(normalize(v) in text for v in group) for group in groups)
+    return all(any(found(v) for v in group) for group in groups)
 
 
 def refusal_correct(question: Question, answer: Answer) -> bool | None:
