@@ -7,6 +7,7 @@ from ..places import gazetteer
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import to_simplified
 from ..types import Passage
+from .extractive import MARK_WORDS
 
 UNITS = (r"微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
@@ -30,7 +31,7 @@ def _quantities(text: str) -> list[re.Match]:
     return found
 
 
-THRESHOLD = re.compile(r"(?:突破|跨入|跨越|超过|超|逾|接近|近|迈上|迈入|站上)\s*$")
+THRESHOLD = re.compile(rf"(?:{MARK_WORDS}|超|接近|近)\s*$")  # a mark passed, or a figure approached
 
 
 def is_threshold(sentence: str, value: str) -> bool:

@@ -191,7 +191,8 @@ METRIC_HEAD = re.compile(r"(收入|总值|产值|总额|比例|比重|率|人数
 
 
 FIGURE = re.compile(r"(?<![A-Za-z\d.])\d[\d,.]*\s*(?:万亿|亿|万|千)?\s*(?:元|美元|人|个|家|户|平方米|平方公里|公里|吨|亩)?")
-MARK_CUE = re.compile(r"(?:突破|跨入|跨越|迈上|迈入|站上|跃上|超过|逾)\s*$")
+MARK_WORDS = "突破|跨入|跨越|迈上|迈入|站上|跃上|超过|逾"  # 突破1000亿元: a mark passed, not the figure
+MARK_CUE = re.compile(rf"(?:{MARK_WORDS})\s*$")
 
 
 def _figure_is_a_mark(text: str, metric: str | None) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..places.gazetteer import short_name
 from ..retrieval.lexical import tokenize
-from ..retrieval.query import analyse
+from ..retrieval.query import ASKING_LEAD, analyse
 from ..textnorm import to_simplified
 
 FOLLOW_UP_START = re.compile(r"^(那么?|那个|还有|另外|其中|and\b|what about|how about|and what about)", re.I)
@@ -20,7 +20,7 @@ BARE_TAIL = re.compile(r"(?<![多少几么])(?:呢|怎么样|如何)\s*[?？]?$"
 SHORT_QUESTION = 12  # characters: "增长了多少?", "排名第几?"
 ONE_EACH = re.compile(r"分别|各自")
 CONNECTOR = r"(?:和|与|及|、|以及|,|，|\s*and\s*|\s*,\s*)"
-QUESTION_TAIL = re.compile(r"(?:分别|各自|各)?(?:是|为|有)?(?:多少|几何|几|什么)?[^\u4e00-\u9fff\w]*$")
+QUESTION_TAIL = re.compile(ASKING_LEAD + r"(?:多少|几何|几|什么)?[^\u4e00-\u9fff\w]*$")
 METRIC_FREE = {"增长", "增速", "同比", "多少", "几", "了", "是", "为", "比", "上年", "增加", "下降", "排名", "第几", "占",
                "比重", "比例", "分别", "各", "年", "的", "有", "呢", "吗", "多", "少", "较", "去年", "增幅", "降幅"}
 

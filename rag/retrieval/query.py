@@ -22,7 +22,8 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _BASE_YEAR = re.compile(r"(?:比|较|相比|与|同)\s*$|compared (?:to|with)\s*$|than\s*$|since\s*$")
 _REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?的?(?:[\u4e00-\u9fff]{0,6}?)(?:政府)?工作报告")
 # What may stand between a place and the place that locates it: 深圳龙岗, 南京市的鼓楼区, "Gulou District, Fuzhou".
-_ASKING_TAIL = re.compile(r"(?:分别|各自|各)?(?:是|为|有)?(?:多少|几|什么|哪些)[^\u4e00-\u9fff]*$")
+ASKING_LEAD = r"(?:分别|各自|各)?(?:是|为|有)?"  # "各是", "分别为": what comes before a question word
+_ASKING_TAIL = re.compile(ASKING_LEAD + r"(?:多少|几|什么|哪些)[^\u4e00-\u9fff]*$")
 _JOINER = re.compile(r"[和与及、,，\s]+$")
 _QUALIFIER_GAP = re.compile(r"[\s,，、的()（）]*|\s*(?:of|in|,)\s*|'s\s*|’s\s*", re.I)
 
