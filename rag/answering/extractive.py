@@ -15,14 +15,14 @@ from ..types import Passage
 from .injection import addresses_assistant
 
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
-QUANTITY = re.compile(r"多少|几|多大|多高|多长|比重|比例|增速|增长|总量|规模|排名|第几|率|how many|how much|"
+QUANTITY = re.compile(r"多少|(?<!哪)几|多大|多高|多长|比重|比例|增速|增长|总量|规模|排名|第几|率|how many|how much|"
                       r"what percentage|what share|what was|rate|growth|ranked|total|how fast", re.I)
 DIGIT = re.compile(r"(?<![A-Za-z\d.])\d")  # a quantity, not the 2 of PM2.5 or the 4 of 4G
 CHINESE_QUANTITY = re.compile(r"[一二三四五六七八九十两百千万]+(?:个|家|成|项|座|所|条|批|倍|位|名|台|套|宗|户|人|亿|万)")
 LIST_NUMBER = re.compile(r"^\s*[(（]?\d{1,2}[)）.、]")
 YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
 YEAR_SPAN = re.compile(r"(?:19|20)\d{2}\s*年?\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年")  # a period, not its last year
-ASKED_UNIT = re.compile(r"(?:多少|几)(亿元|万元|元|平方米|平方公里|公里|人次|万人|个|家|台|人|宗|套|座|所|吨|亩|项|件|辆|张|户|天)")
+ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(亿元|万元|元|平方米|平方公里|公里|人次|万人|个|家|台|人|宗|套|座|所|吨|亩|项|件|辆|张|户|天)")
 
 
 WHO_ASKED = re.compile(r"谁|哪位|who\b", re.I)
