@@ -329,3 +329,11 @@ def test_an_uncited_sentence_whose_wording_no_passage_holds_stays_labelled():
     # Words the question already holds say nothing about where the answer comes from.
     echo = check_citations("海珠区“一区一谷一湾”创新发展平台。", [platforms], "海珠区“一区一谷一湾”创新发展平台分别指什么?")
     assert echo.cited == [] and echo.text.endswith("（未核实）。")
+
+
+def test_total_trade_is_not_exports():
+    trade = make("外贸进出口总额预计完成2亿元,增长12%。", "t.txt", 0, years=(2024,))
+    exports = check_citations("2024年外贸出口额为2亿元[1]。", [trade], "北林区2024年外贸出口额是多少?")
+    assert exports.unverified == ["2"] and any("进出口" in w for w in exports.warnings)
+    total = check_citations("2024年外贸进出口总额为2亿元[1]。", [trade], "北林区2024年外贸进出口总额是多少?")
+    assert total.unverified == []

@@ -124,3 +124,38 @@ def test_a_name_both_namesakes_share_is_answered_once_with_the_caveat(shipped_ou
     assert not answer.refused
     assert "答：普陀区2009年为166.0亿元[1]。" in answer.text and answer.text.count("166.0亿元[1]") == 1
     assert "（《2010年普陀區政府工作報告》未写明是哪一个地方的报告（上海市普陀区、浙江省舟山市普陀区之一））" in answer.text
+
+
+@pytest.fixture
+def shipped_fresh(monkeypatch):
+    """The fresh tuning corpus (eval/fresh: 16 places in 9 provinces) and its shipped index."""
+    import rag
+    root = OUTSIDE.parent.parent / "fresh"
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(root / "reports"))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(root / "vectorstore"))
+    monkeypatch.setenv("RAG_LLM_MODEL", "")
+    rag.reload_index()
+    yield rag
+    rag.reload_index()
+
+
+def test_total_trade_does_not_answer_exports(shipped_fresh):
+    exports = shipped_fresh.answer("北林区2024年外贸出口额是多少?", mode="extractive")
+    assert exports.refused and "2亿元" not in exports.text
+    total = shipped_fresh.answer("北林区2024年外贸进出口总额是多少?", mode="extractive")
+    assert total.text.startswith("答：绥化市北林区2024年为2亿元[1]。")
+
+
+def test_economic_growth_is_gdp_growth_on_both_sides(shipped_fresh):
+    answer = shipped_fresh.answer("2023年科右前旗和苍梧县的经济增速分别是多少?", mode="extractive")
+    lines = answer.text.splitlines()
+    assert lines[:2] == ["答：兴安盟科尔沁右翼前旗2023年为5.7%[1]。", "答：梧州市苍梧县2023年为6.5%[2]。"]
+
+
+def test_a_county_name_inside_other_words_is_no_place(shipped_fresh):
+    """资中 (a county of 四川) in 招商引资中…, and 金秀 read with its level 县 in traditional script."""
+    analysis = shipped_fresh.api.default_retriever().analyse("平阴县2018年招商引资中合景泰富投了多少钱?")
+    assert "资中" not in analysis.place_words
+    answer = shipped_fresh.answer("金秀縣2023年一般公共預算收入預計完成多少?", mode="extractive")
+    assert answer.text.startswith("答：来宾市金秀瑶族自治县2023年为")
+    assert all(c.facts.place.endswith("金秀瑶族自治县") for c in answer.citations)

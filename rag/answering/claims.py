@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import to_simplified
 from ..types import Passage
-from .extractive import TARGET_ASKED, head_by_unit
+from .extractive import TARGET_ASKED, head_by_unit, names_other_metric
 
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
@@ -78,6 +78,8 @@ def claim_problems(number: str, sentence: str, passage: Passage | None, analysis
         problems.append("it is a per-capita figure, the question asks for a total")
     if amount_asked and RATE_UNIT.match(text, at + len(number)):
         problems.append("it is a rate, the question asks for an amount")
+    if names_other_metric(analysis.simplified, text):
+        problems.append("it is a figure of another metric (进出口 is total trade, not 出口 or 进口)")
     if metric_names and not any(name in text or head_by_unit(name, text) for name in metric_names):
         problems.append(f"the sentence is not about {metric_names[0]}")
     return tuple(problems)

@@ -141,7 +141,9 @@ class SentenceScorer:
             return 0.0
         config = self.config
         text = sentence.text
-        tokens = set(tokenize(to_simplified(text)))
+        tokens = sentence_tokens(text, weights)
+        if names_other_metric(analysis.simplified, to_simplified(text)):
+            return 0.0
         context = self._title_tokens(passage.title)  # the report's title is context for every sentence
         concepts = self.concepts(analysis, weights)
         if analysis.english:  # an English term weighs as its rarest report word
@@ -193,6 +195,28 @@ METRIC_HEAD = re.compile(r"(收入|总值|产值|总额|比例|比重|率|人数
 FIGURE = re.compile(r"(?<![A-Za-z\d.])\d[\d,.]*\s*(?:万亿|亿|万|千)?\s*(?:元|美元|人|个|家|户|平方米|平方公里|公里|吨|亩)?")
 MARK_WORDS = "突破|跨入|跨越|迈上|迈入|站上|跃上|超过|逾"  # 突破1000亿元: a mark passed, not the figure
 MARK_CUE = re.compile(rf"(?:{MARK_WORDS})\s*$")
+
+
+# A word read inside a longer one that names another metric: 进出口 (total trade) states neither 出口 nor 进口.
+INSIDE_OTHER_METRIC = {"出口": "进出口", "进口": "进出口"}
+
+
+def sentence_tokens(text: str, words=()) -> set[str]:
+    """The sentence's BM25 tokens, plus the question `words` it holds as written (jieba may cut a name
+    differently in another context), less the words it holds only inside another metric's name."""
+    plain = to_simplified(text)
+    tokens = set(tokenize(plain))
+    tokens |= {w for w in words if len(w) >= 2 and w not in tokens and w in plain}
+    for word, longer in INSIDE_OTHER_METRIC.items():
+        if word in tokens and not plain.replace(longer, "").count(word):
+            tokens.discard(word)
+    return tokens
+
+
+def names_other_metric(question: str, sentence: str) -> bool:
+    """The question asks for 出口 and the sentence names it only inside 进出口: another metric's figure."""
+    return any(word in question and longer not in question and longer in sentence
+               and word not in sentence.replace(longer, "") for word, longer in INSIDE_OTHER_METRIC.items())
 
 
 def _figure_is_a_mark(text: str, metric: str | None) -> bool:
@@ -275,12 +299,17 @@ def asked_head(analysis: QueryAnalysis) -> str | None:
     return match.group(1) if match else None
 
 
-def _phrase_cover(analysis: QueryAnalysis, text: str) -> float:
-    """Share of the question's content bigrams (places, years, question words removed) in `text`."""
+def content_pieces(analysis: QueryAnalysis) -> list[str]:
+    """The question's stretches between places, years and question words: "合景泰富", "东方希望"."""
     content = analysis.simplified
     for word in analysis.place_words:
         content = content.replace(word, " ").replace(short_name(word), " ")
-    pieces = [p for p in QUESTION_WORDS.split(content) if len(p) >= 2]
+    return [p for p in QUESTION_WORDS.split(content) if len(p) >= 2]
+
+
+def _phrase_cover(analysis: QueryAnalysis, text: str) -> float:
+    """Share of the question's content bigrams (places, years, question words removed) in `text`."""
+    pieces = content_pieces(analysis)
     bigrams = {p[i:i + 2] for p in pieces for i in range(len(p) - 1)}
     if not bigrams:
         return 0.0

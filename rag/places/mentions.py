@@ -23,6 +23,7 @@ ENGLISH_LEVELS = {"province": "province", "city": "city", "prefecture": "city", 
                   "county": "county", "banner": "county", "town": "town", "township": "town",
                   "subdistrict": "town", "street": "town"}
 NOT_A_PLACE_AFTER = set("路街巷桥站园厦馆院校港湾里")  # 北京路, 中山大学…: a street or a building, not the place
+LEVEL_SUFFIX = set("省市州盟县区旗镇乡")  # 金秀县: an abbreviated name may be read together with its level
 _ENGLISH_WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -80,6 +81,7 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
     aliases = aliases if aliases is not None else {}
     longest = max(gaz.max_name, max((len(a) for a in aliases), default=0))
     mentions: list[Mention] = []
+    bounds: set[int] | None = None  # jieba's word boundaries, read when an abbreviated name is first met
     position = 0
     while position < len(text):
         found = None
@@ -90,8 +92,11 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
                 found = Mention(position, position + size, piece, tuple(places), "name")
                 break
             if piece in aliases and text[position + size:position + size + 1] not in NOT_A_PLACE_AFTER:
-                found = Mention(position, position + size, piece, tuple(aliases[piece]), "alias")
-                break
+                bounds = bounds if bounds is not None else word_bounds(text)
+                if position in bounds and (position + size in bounds or text[position + size:position + size + 1]
+                                           in LEVEL_SUFFIX):  # 金秀县, 深圳龙岗, not 资中 of 招商引资中…
+                    found = Mention(position, position + size, piece, tuple(aliases[piece]), "alias")
+                    break
         if found:
             mentions.append(found)
             position = found.end
@@ -100,6 +105,16 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
     if english and _ENGLISH_WORD.search(text):
         mentions += pinyin_mentions(text, pinyin if pinyin is not None else pinyin_table(gaz, aliases))
     return sorted(mentions, key=lambda m: m.start)
+
+
+def word_bounds(text: str) -> set[int]:
+    """Where jieba's words of `text` start and end: an abbreviated name must not straddle a word."""
+    from ..retrieval.lexical import _jieba
+    bounds, at = {0}, 0
+    for word in _jieba().cut(text):
+        at += len(word)
+        bounds.add(at)
+    return bounds
 
 
 def pinyin_table(gaz: Gazetteer, aliases: dict[str, list[Place]]) -> dict[str, list[Place]]:

@@ -24,7 +24,7 @@ FILES = ("bm25_ptr.npy", "bm25_docs.npy", "bm25_tf.npy", "bm25_lengths.npy", "bm
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def _jieba():  # shared: the one configured jieba
     import logging
 
     import jieba
