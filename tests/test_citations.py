@@ -337,3 +337,33 @@ def test_total_trade_is_not_exports():
     assert exports.unverified == ["2"] and any("进出口" in w for w in exports.warnings)
     total = check_citations("2024年外贸进出口总额为2亿元[1]。", [trade], "北林区2024年外贸进出口总额是多少?")
     assert total.unverified == []
+
+
+def test_a_figure_given_to_one_compared_place_from_the_others_report_is_labelled():
+    from rag.places import gazetteer
+    from rag.retrieval.query import QueryAnalysis
+
+    gaz = gazetteer()
+    huangpu = next(p for p in gaz.places if p.key == "广东省/广州市/黄埔区")
+    tianhe = next(p for p in gaz.places if p.key == "广东省/广州市/天河区")
+    question = "十三五末黄埔区和天河区的高新技术企业数量分别是多少?"
+    analysis = QueryAnalysis(text=question, simplified=question, places=[huangpu, tianhe],
+                             place_words=["黄埔区", "天河区"])
+    facts = ReportFacts(title="黄埔区政府工作报告", place=huangpu.key, level="county", year=2021,
+                        kind="work_report", years=(2020,))
+    report = Passage(source="h.txt", title="黄埔区政府工作报告", text="高新技术企业达3374家。", start=0, end=12,
+                     facts=facts, years=(2020,))
+    checked = check_citations("黄埔区：3374家[1]\n天河区：3374家[1]", [report], question, analysis=analysis)
+    assert checked.text == "黄埔区：3374家[1]\n天河区：3374家[1]（未核实）"
+    assert checked.unverified == ["3374"]
+    assert any("names 天河区 but cites a report of 黄埔区" in w for w in checked.warnings)
+
+
+def test_uncited_years_get_the_passage_that_states_them():
+    peak = make("力争2025年全区碳排放基本达峰、2028年稳定达峰。", "p.txt", 50, years=(2025,))
+    checked = check_citations("从化区碳排放力争2025年基本达峰、2028年稳定达峰。", [P_GDP, peak],
+                              "从化区碳排放力争哪一年基本达峰、哪一年稳定达峰?")
+    assert checked.text == "从化区碳排放力争2025年基本达峰、2028年稳定达峰[1]。" and checked.cited == [peak]
+    wrong = check_citations("从化区碳排放力争2026年基本达峰、2028年稳定达峰。", [P_GDP, peak],
+                            "从化区碳排放力争哪一年基本达峰、哪一年稳定达峰?")
+    assert wrong.cited == [] and wrong.text.endswith("（未核实）。")

@@ -126,6 +126,11 @@ def check_citations(text: str, passages: list[Passage], question: str = "",
                 if where is not None:
                     backing.append(chosen[where] if check.sentence else where)
             chosen = list(dict.fromkeys(backing)) or chosen
+        other = _other_places_figure(body, [passages[i] for i in chosen], analysis)
+        if other and (facts or years):
+            warnings.append(f"unverified: the sentence names {other[0]} but cites a report of {other[1]}")
+            failed += [n for n in facts or years if n not in failed]
+            flagged = True
         if not chosen and len(WORDS.findall(body)) >= MIN_CLAIM_CHARS and not flagged:
             chosen = wording_source(body, passages, analysis.simplified)
             if chosen:
@@ -138,26 +143,46 @@ def check_citations(text: str, passages: list[Passage], question: str = "",
                        list(dict.fromkeys(failed)))
 
 
+def _other_places_figure(body: str, cited: list[Passage], analysis: QueryAnalysis) -> tuple[str, str] | None:
+    """(named, cited) when the sentence names one of the asked places and cites only reports of another
+    asked place: 「天河区：3374家[1]」 backed by 黄埔区's report states 黄埔区's figure, not 天河区's."""
+    if len(analysis.places) < 2 or not cited:
+        return None
+    plain = to_simplified(body)
+    named = [p for p in analysis.places if p.name in plain or (len(p.alias) >= 2 and p.alias in plain)]
+    if len(named) != 1:
+        return None
+    keys = {c.facts.place for c in cited if c.facts is not None and c.facts.place}
+    asked = {p.key for p in analysis.places}
+    if keys and named[0].key not in keys and keys <= asked:
+        return named[0].name, "、".join(sorted(k.rsplit("/", 1)[-1] for k in keys))
+    return None
+
+
 def _bigrams(text: str) -> set[str]:
     return {run[i:i + 2] for run in CJK_RUN.findall(to_simplified(text)) for i in range(len(run) - 1)}
 
 
 def wording_source(body: str, passages: list[Passage], question: str) -> list[int]:
-    """The passages (at most two) whose text holds the sentence's own wording (its Chinese word pairs not
-    taken from the question): a list of names or a quoted phrase the model left uncited. Empty if none does."""
-    own = _bigrams(body) - _bigrams(question)
-    if len(own) < MIN_OWN_BIGRAMS:
+    """The passages (at most two) whose text holds the sentence's own wording (its Chinese word pairs and
+    numbers not taken from the question): a list of names, or the years of 「2025年基本达峰、2028年稳定达峰」,
+    that the model left uncited. Empty if none does."""
+    asked = set(numbers_in(question))
+    numbers = {n for n in numbers_in(body) if n not in asked}
+    own = (_bigrams(body) - _bigrams(question)) | numbers
+    if len(own) < MIN_OWN_BIGRAMS and len(numbers) < 2:
         return []
-    held = [own & _bigrams(p.text) for p in passages]
+    held = [own & (_bigrams(p.text) | set(numbers_in(p.text))) for p in passages]
     best = max(range(len(passages)), key=lambda i: len(held[i]), default=None)
     if best is None:
         return []
-    if len(held[best]) >= WORDING_COVER * len(own):
-        return [best]
-    second = max((i for i in range(len(passages)) if i != best), key=lambda i: len(held[i] - held[best]), default=None)
-    if second is not None and len(held[best] | held[second]) >= WORDING_COVER * len(own):
-        return sorted([best, second])
-    return []
+    chosen = [best]
+    if len(held[best]) < WORDING_COVER * len(own) or not numbers <= held[best]:
+        second = max((i for i in range(len(passages)) if i != best), key=lambda i: len(held[i] - held[best]),
+                     default=None)
+        chosen = sorted([best, second]) if second is not None else chosen
+    covered = set().union(*(held[i] for i in chosen))
+    return chosen if len(covered) >= WORDING_COVER * len(own) and numbers <= covered else []
 
 
 def _with_markers(body: str, chosen: list[int], order: list[int], label: str = "") -> str:
