@@ -105,3 +105,15 @@ def test_cli_reports_the_fallback(served, llm_env):
     assert result.returncode == 0, result.stderr
     assert "2720.16" in result.stdout
     assert "LLM unavailable" in result.stderr
+
+
+def test_the_model_reads_simplified_text_and_short_titles():
+    from rag.answering.quoting import prompt_text, prompt_title
+    from rag.types import ReportFacts
+
+    facts = ReportFacts(title="", place="广东省/广州市/增城区", level="county", year=2021, kind="five_year_plan",
+                        years=(2021, 2025))
+    long_title = "廣州市增城區國民經濟和社會發展第十四個五年規劃和2035年遠景目標綱要"
+    assert prompt_title(long_title, facts) == "广州市增城区2021年五年规划"
+    assert prompt_title("海珠区2024年政府工作报告", facts) == "海珠区2024年政府工作报告"
+    assert prompt_text("常住人口達160萬人以上[2]") == "常住人口达160万人以上［2］"

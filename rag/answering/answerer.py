@@ -30,7 +30,7 @@ from .extractive import (
 from .followup import is_follow_up, normalise_history, rewrite_follow_up
 from .injection import addresses_assistant, instruction_cues
 from .prompts import load_prompts
-from .quoting import as_data, fence_tag
+from .quoting import fence_tag, prompt_text, prompt_title
 from .scope import ambiguity_note, narrow_namesakes, out_of_scope
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class Answerer:
                          passages=passages, rewritten_question=rewritten)
             return
         quoted.sort(key=lambda p: (p.source, p.start))  # one title line per report, sentences in reading order
-        shown = [replace(p, text=as_data(p.text), title=as_data(p.title)) for p in quoted]
+        shown = [replace(p, text=prompt_text(p.text), title=prompt_title(p.title, p.facts)) for p in quoted]
         messages = [
             {"role": "system", "content": self.prompts.render("system", refusal=refusal)},
             {"role": "user", "content": self.prompts.render("user", passages=shown, question=standalone,

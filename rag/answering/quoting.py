@@ -25,6 +25,22 @@ def as_data(text: str) -> str:
     return FENCE_LIKE.sub(lambda m: m.group().replace("<", "＜"), text)
 
 
+LONG_TITLE = 24  # characters: a longer title is named by its facts in a prompt (fewer tokens, same meaning)
+
+
+def prompt_text(text: str) -> str:
+    """Report text as a model reads it: simplified script (fewer tokens, one script to answer in), as data."""
+    from ..textnorm import to_simplified
+    return as_data(to_simplified(text))
+
+
+def prompt_title(title: str, facts) -> str:
+    """A report's title for a prompt: as written, or "广州市增城区2021年五年规划" from its facts when long."""
+    from ..ingest.documents import derived_title
+    short = derived_title(facts) if facts is not None and len(title) > LONG_TITLE else None
+    return prompt_text(short or title)
+
+
 PROMPT_LIKE = re.compile(r"(?:\[\s*\d{1,3}\s*\]|【\s*\d{1,3}\s*】)\s*《|<\s*/?\s*资料|"
                          r"^\s*(?:问题|用户|助手|系统|question|user|assistant|system)\s*[:：]", re.I | re.M)
 
