@@ -837,3 +837,25 @@ def test_dense_blend_embeds_only_sentences_that_could_be_chosen(real_index, monk
         candidates += len(extractive.passage_sentences(passages))
     assert pruned == full and all(pruned)
     assert sum(embedded) * 3 < candidates
+
+
+@pytest.mark.parametrize("sentence, question, value", [
+    ("规模以上工业增加值、全社会固定资产投资、社会消费品零售总额分别增长5.6%、-24.4%、9.9%;",
+     "沐川县2023年全社会固定资产投资增长多少?", "-24.4%"),
+    ("一般公共预算收入和支出分别达4.78亿元、20.2亿元,分别增长6.9%、0.8%;", "牟定县2023年一般公共预算支出增长多少?", "0.8%"),
+    ("一般公共预算收入和支出分别达4.78亿元、20.2亿元,分别增长6.9%、0.8%;", "牟定县2023年一般公共预算收入是多少?", "4.78亿元"),
+    ("城乡常住居民人均可支配收入分别达47197元、16135元,分别增长4%、8%。", "牟定县2023年农村常住居民人均可支配收入是多少?",
+     "16135元"),
+    ("社会消费品零售总额达41亿元,增长9%;一般公共预算收入和支出分别达4.78亿元、20.2亿元,分别增长6.9%、0.8%。",
+     "牟定县2023年社会消费品零售总额增长多少?", "9%"),
+    ("地区生产总值从2017年的111.8亿元提高至2021年的160亿元左右,累计完成约545亿元。", "西乌旗2021年地区生产总值是多少?",
+     "160亿元"),
+])
+def test_direct_value_reads_lists_and_dated_figures(sentence, question, value):
+    from rag.answering.direct import direct_value
+    from rag.answering.extractive import ASKED_UNIT, metric_names
+
+    analysis = analyse(question)
+    words = metric_names(analysis, {}) + ["固定资产投资", "社会消费品零售总额", "一般公共预算", "可支配收入", "地区生产总值"]
+    unit = ASKED_UNIT.search(analysis.simplified)
+    assert direct_value(sentence, analysis, unit.group(1) if unit else None, words) == value

@@ -589,3 +589,18 @@ def test_an_english_answer_may_state_a_chinese_figure_by_its_value():
     assert m.key_fact_correct(rate, "It grew 8.6 percent.") and not m.key_fact_correct(rate, "It grew by 8.6 points")
     chinese = Question(id="c1", question="电梯加装了多少台?", type="fact", answers=["957台"])
     assert not m.key_fact_correct(chinese, "加装电梯957部")  # a Chinese answer keeps the report's wording
+
+
+def test_strict_reads_the_figure_of_the_direct_line_not_of_the_quotes():
+    from rag.types import Citation
+
+    q = Question(id="g", question="义乌市2015年GDP增长多少?", type="fact", answers=["9%"], evidence=["增长9%"])
+    cite = Citation(marker=1, source="y.txt", title="t", text="增长9%", start=0, end=5)
+    groups = [[("y.txt", 0, 5)]]
+    wrong = Answer(question=q.question, text="答：义乌市2015年为4.6%[1]。\n根据报告原文：\n「…增长9%;…分别增长4.6%和8%。」[1]",
+                   citations=[cite])
+    right = Answer(question=q.question, text="答：义乌市2015年为9%[1]。\n根据报告原文：\n「…增长9%…」[1]", citations=[cite])
+    quotes_only = Answer(question=q.question, text="根据报告原文：\n「…增长9%…」[1]", citations=[cite])
+    assert m.key_fact_correct(q, wrong.text)  # lenient: the figure is somewhere
+    assert not m.strict_correct(q, wrong, groups)
+    assert m.strict_correct(q, right, groups) and m.strict_correct(q, quotes_only, groups)

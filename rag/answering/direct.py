@@ -11,7 +11,7 @@ from .extractive import MARK_WORDS
 
 UNITS = (r"微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
-QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:[,，]\d{{3}})*(?:\.\d+)?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
+QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
 LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
 GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|grow|grew|increase|rise|how fast", re.I)
 GROWTH_WORD = re.compile(r"增长|增速|增幅|提高|上升|下降|增加")
@@ -56,6 +56,12 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
             anchor = position
             break
     after = [q for q in quantities if q.start() > anchor] or quantities
+    listed = _item_of_list(text, anchor, quantities, analysis)
+    if listed is not None:
+        return listed.group(0).strip()
+    dated = _of_asked_year(text, after, analysis)
+    if dated is not None:
+        return dated.group(0).strip() if dated.group(2) else dated.group(1)
     if GROWTH_ASKED.search(analysis.text):
         growth = [q for q in after if q.group(2) in RATE_UNITS and GROWTH_WORD.search(text[max(0, q.start() - 8):q.start()])]
         respective = _respective(text, anchor, quantities)
@@ -85,12 +91,69 @@ def _respective(text: str, anchor: int, quantities: list[re.Match]) -> re.Match 
         if not RESPECTIVELY.search(text[max(0, rate.start() - 6):rate.start()]):
             continue
         clause_start = max(text.rfind(mark, 0, rate.start()) for mark in "。；;") + 1
+        if anchor < clause_start:
+            continue  # the asked item is not of this list
         listed = [q for q in amounts if clause_start <= q.start() < rate.start()]
         run = [rate, *[r for r in rates[i + 1:]][:len(listed) - 1]]
         own = [n for n, q in enumerate(listed) if q.start() > anchor]
         if len(listed) >= 2 and len(run) == len(listed) and own:
             return run[own[0]]
     return None
+
+
+LIST_SEPARATOR = re.compile(r"、|和|及|与")
+AFTER_RESPECTIVELY = re.compile(r"分别(?:增长|增加|提高|上升|下降|减少|为|是|达到|达|完成)?\s*")
+
+
+def _item_of_list(text: str, anchor: int, quantities: list[re.Match], analysis: QueryAnalysis) -> re.Match | None:
+    """"规模以上工业增加值、全社会固定资产投资、社会消费品零售总额分别增长5.6%、-24.4%、9.9%": the figure in
+    the place of the asked item (-24.4% for 固定资产投资); "收入和支出分别达4.78亿元、20.2亿元,分别增长6.9%、0.8%":
+    the second list has the first one's items; "城乡居民…分别增长4.8%、7.2%": 城镇 first, 农村 second.
+    Rates answer a growth question, amounts the others. None when the sentence has no such list."""
+    growth = bool(GROWTH_ASKED.search(analysis.text))
+    question = analysis.simplified
+    items: list[tuple[int, str]] = []
+    for match in AFTER_RESPECTIVELY.finditer(text):
+        clause_start = max(text.rfind(mark, 0, match.start()) for mark in "。；;，,：:") + 1
+        clause = text[clause_start:match.start()]
+        if re.search(r"[\u4e00-\u9fff]{2}", clause):
+            items, at = [], clause_start
+            for item in LIST_SEPARATOR.split(clause):
+                items.append((at, item))
+                at += len(item) + 1
+        run = []
+        for q in (q for q in quantities if q.start() >= match.end()):
+            gap = text[(run[-1].end() if run else match.end()):q.start()]
+            if gap.strip() and not LIST_SEPARATOR.fullmatch(gap.strip()):
+                break
+            run.append(q)
+        if not run or (run[0].group(2) in RATE_UNITS) != growth:
+            continue
+        if len(items) == 1 and "城乡" in items[0][1] and len(run) == 2:
+            if re.search(r"农村|乡村|农民", question):
+                return run[1]
+            if re.search(r"城镇|城市", question):
+                return run[0]
+            continue
+        if len(items) < 2 or len(run) != len(items):
+            continue
+        named = [n for n, (_, item) in enumerate(items) if len(item) >= 2 and item[-2:] in question]
+        if len(named) == 1:
+            return run[named[0]]
+        inside = [n for n, (at, item) in enumerate(items) if at <= anchor < at + len(item)]
+        if inside:
+            return run[inside[0]]
+    return None
+
+
+def _of_asked_year(text: str, quantities: list[re.Match], analysis: QueryAnalysis) -> re.Match | None:
+    """"从2017年的111.8亿元提高至2021年的160亿元左右": the figure written right after the one asked year."""
+    if len(analysis.years) != 1:
+        return None
+    dated = [q for q in quantities if re.search(rf"{analysis.years[0]}年(?:末|底|的|末的|底的)?$",
+                                                text[max(0, q.start() - 8):q.start()])]
+    undated_years = re.findall(r"(?:19|20)\d{2}年(?:末|底|的|末的|底的)?(?=\d)", text)
+    return dated[0] if len(dated) == 1 and len(undated_years) >= 2 else None
 
 
 FROM_TO = re.compile(r"从[^，,；;。从]{1,20}?(?:增长|增加|提高|提升|上升|下降|减少|扩大|降低)?到\s*$")

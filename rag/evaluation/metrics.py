@@ -256,17 +256,26 @@ def citation_precision(question: Question, answer: Answer, groups: EvidenceGroup
     return sum(citation_precise(c, spans, near) for c in answer.citations) / len(answer.citations)
 
 
+def stated_answer(text: str) -> str:
+    """The direct-answer lines of an answer when it has any, else the whole text."""
+    from rag.answering.answerer import DIRECT_INTRO
+    direct = [line for line in text.splitlines() if line.startswith(tuple(DIRECT_INTRO.values()))]
+    return "\n".join(direct) if direct else text
+
+
 def strict_correct(question: Question, answer: Answer, groups: EvidenceGroups,
                    near: int = NEAR_CHARS) -> bool:
     """The answer is right *and* shows where it came from.
 
     Answerable: key fact correct, not refused, at least one citation, and every citation
-    precise. Unanswerable: the answer refused.
+    precise. Unanswerable: the answer refused. An answer that opens with direct-answer lines
+    ("答：…", "Answer: …") must state the key fact there: the figure a reader quotes, not one
+    found somewhere in the excerpts below it.
     """
     if not question.answerable:
         return bool(answer.refused)
     return (not answer.refused and bool(answer.citations)
-            and key_fact_correct(question, answer.text)
+            and key_fact_correct(question, stated_answer(answer.text))
             and citation_precision(question, answer, groups, near) == 1.0)
 
 
