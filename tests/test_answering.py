@@ -859,3 +859,11 @@ def test_direct_value_reads_lists_and_dated_figures(sentence, question, value):
     words = metric_names(analysis, {}) + ["固定资产投资", "社会消费品零售总额", "一般公共预算", "可支配收入", "地区生产总值"]
     unit = ASKED_UNIT.search(analysis.simplified)
     assert direct_value(sentence, analysis, unit.group(1) if unit else None, words) == value
+
+
+def test_a_question_asking_two_figures_names_each_or_gives_no_direct_line(real_index):
+    both = rag.answer("黄埔区已建成多少个充电桩和加氢站?", mode="extractive")
+    assert both.text.startswith("答：广州市黄埔区充电桩为2894个[1]，加氢站为5个[1]。")
+    # Only the growth rate of 广州 2020 is in the sentence chosen for "规模": no line that reads as the whole answer.
+    partial = rag.answer("广州全市2020年的GDP规模和增速是多少?", mode="extractive")
+    assert not partial.text.startswith("答：")

@@ -12,7 +12,7 @@ from ..retrieval.query import analyse, check_question
 from ..types import Answer, Citation, Passage, Scope
 from .citations import NUMBER, check_citations
 from .claims import ClaimCheck, claim_problems, describe
-from .direct import GROWTH_ASKED, LISTING, direct_value, is_threshold, whose
+from .direct import GROWTH_ASKED, LISTING, asked_items, asks_several, direct_value, is_threshold, whose
 from .extractive import (
     ASKED_UNIT,
     MONEY_HEADS,
@@ -229,41 +229,26 @@ class Answerer:
 
     def _direct_lines(self, analysis, chosen, passages: list[Passage], english: bool) -> tuple[list[str], list[ClaimCheck]]:
         """"答：海珠区2023年为2720.16亿元[1]" per side, when the question asks for a figure and one is clear;
-        a figure the claim check cannot confirm is labelled and returned with what is wrong."""
+        a question asking several figures of one place gets one line naming each, or none when one is not
+        found (a line with one of them would read as the whole answer). A figure the claim check cannot
+        confirm is labelled and returned with what is wrong."""
         if not QUANTITY.search(analysis.text) or LISTING.search(analysis.text):
             return [], []  # names and lists are answered by the quotes themselves
-        unit = ASKED_UNIT.search(analysis.simplified)
-        weights = self.scorer.query_weights(analysis)
-        names = metric_names(analysis, weights)
-        words = names + sorted(weights, key=lambda t: -weights[t])
-        amount = asked_head(analysis) in MONEY_HEADS and not GROWTH_ASKED.search(analysis.text)
+        if not analysis.is_comparison and asks_several(analysis):
+            return self._item_lines(analysis, chosen, passages, english)
         lines, failed = [], []
         sides = analysis.sides() if analysis.is_comparison else [analysis]
         own = analysis.own_words() if analysis.is_comparison else {}
         for side in sides:
             if side.places and side.places[0] in own:  # "A的X和B的Y": each side's figure is checked against its metric
                 side = own[side.places[0]]
-                side_weights = self.scorer.query_weights(side)
-                names = metric_names(side, side_weights)
-                words = names + sorted(side_weights, key=lambda t: -side_weights[t])
-            found = []
-            for number, sentence in enumerate(chosen, start=1):
-                passage = passages[sentence.passage]
-                if len(sides) > 1 and not (on_side(passage, side) and _names_side_year(sentence.text, passage, side)):
-                    continue
-                value = direct_value(sentence.text, side, unit.group(1) if unit else None, words)
-                if value:  # a checked figure first, a mark passed ("跨入3000亿元") last, then the better sentence
-                    figure = NUMBER.search(value.replace(",", "")).group()
-                    check = ClaimCheck(figure, sentence.text,
-                                       claim_problems(figure, sentence.text, passage, side, names, amount))
-                    found.append((bool(check.problems), is_threshold(sentence.text, value), -sentence.score,
-                                  number, passage, value, check))
-            if found:
-                *_, number, passage, value, check = min(found, key=lambda item: item[:4])
-                who = whose(passage, side, english)
+            best = self._figure(side, chosen, passages, len(sides) > 1)
+            if best:
+                number, passage, value, check = best
                 label = UNVERIFIED[english] if check.problems else ""
                 if check.problems:
                     failed.append(check)
+                who = whose(passage, side, english)
                 line = (f"{DIRECT_INTRO[english]}{who}: {value} [{number}]{label}" if english
                         else f"{DIRECT_INTRO[english]}{who}为{value}[{number}]{label}。")
                 if line not in lines:  # namesakes answered from one report that does not say which it is of
@@ -271,6 +256,53 @@ class Answerer:
             elif len(sides) > 1 and lines:  # a comparison must not read as if every side were answered
                 lines.append(_side_not_found(side, english))
         return lines, failed
+
+    def _item_lines(self, analysis, chosen, passages: list[Passage], english: bool) -> tuple[list[str], list[ClaimCheck]]:
+        """"答：海珠区2023年专利授权总量为6744件[1]，发明专利授权量为1021件[1]。", every listed item found."""
+        items = asked_items(analysis)
+        found = [self._figure(replace(analysis, text=f"{item}是多少", simplified=f"{item}是多少"), chosen, passages,
+                              False) for item in items]
+        if len(items) < 2 or not all(found) or len({value for _, _, value, _ in found}) < len(found) \
+                or any(is_rate(value) and not RATE_ITEM.search(item) for item, (_, _, value, _) in zip(items, found)):
+            return [], []  # one missing, two items given one figure, or a rate for an amount ("GDP规模"): no line
+        parts, failed = [], []
+        for item, (number, _, value, check) in zip(items, found):
+            parts.append(f"{item}为{value}[{number}]{UNVERIFIED[english] if check.problems else ''}")
+            if check.problems:
+                failed.append(check)
+        return [f"{DIRECT_INTRO[english]}{whose(found[0][1], analysis, english)}{'，'.join(parts)}。"], failed
+
+    def _figure(self, side, chosen, passages: list[Passage], per_side: bool):
+        """(marker, passage, value, claim check) of the figure answering `side` among the chosen sentences:
+        a checked figure first, a mark passed ("跨入3000亿元") last, then the better sentence; None if none."""
+        unit = ASKED_UNIT.search(side.simplified)
+        weights = self.scorer.query_weights(side)
+        names = metric_names(side, weights)
+        words = names + sorted(weights, key=lambda t: -weights[t])
+        amount = asked_head(side) in MONEY_HEADS and not GROWTH_ASKED.search(side.text)
+        found = []
+        for number, sentence in enumerate(chosen, start=1):
+            passage = passages[sentence.passage]
+            if per_side and not (on_side(passage, side) and _names_side_year(sentence.text, passage, side)):
+                continue
+            value = direct_value(sentence.text, side, unit.group(1) if unit else None, words)
+            if value:
+                figure = NUMBER.search(value.replace(",", "")).group()
+                check = ClaimCheck(figure, sentence.text, claim_problems(figure, sentence.text, passage, side, names,
+                                                                         amount))
+                found.append((bool(check.problems), is_threshold(sentence.text, value), -sentence.score, number,
+                              passage, value, check))
+        if not found:
+            return None
+        *_, number, passage, value, check = min(found, key=lambda item: item[:4])
+        return number, passage, value, check
+
+
+RATE_ITEM = re.compile(r"增|速|率|比重|比例|占|幅|百分")
+
+
+def is_rate(value: str) -> bool:
+    return value.endswith(("%", "％", "百分点", "倍"))
 
 
 def _side_not_found(side, english: bool) -> str:

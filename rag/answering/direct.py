@@ -7,9 +7,9 @@ from ..places import gazetteer
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import to_simplified
 from ..types import Passage
-from .extractive import MARK_WORDS
+from .extractive import MARK_CUE
 
-UNITS = (r"微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
+UNITS = (r"亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
 QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
 LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
@@ -31,14 +31,13 @@ def _quantities(text: str) -> list[re.Match]:
     return found
 
 
-THRESHOLD = re.compile(rf"(?:{MARK_WORDS}|超|接近|近)\s*$")  # a mark passed, or a figure approached
 
 
 def is_threshold(sentence: str, value: str) -> bool:
     """"跨入3000亿元俱乐部", "突破1000亿元": a mark passed, not the figure itself."""
     text = to_simplified(sentence)
     position = text.find(value)
-    return position > 0 and bool(THRESHOLD.search(text[max(0, position - 3):position]))
+    return position > 0 and bool(MARK_CUE.search(text[max(0, position - 3):position]))
 
 
 def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
@@ -70,12 +69,17 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
         if growth:
             return growth[0].group(0).strip()
     chosen = after[0]
+    if chosen.group(2) in ("个百分点", "百分点") and not CHANGE_ASKED.search(analysis.text):
+        level = [q for q in after if q.group(2) in ("%", "％") and q.start() > chosen.start()]
+        chosen = level[0] if level else chosen  # "比重提高15.6个百分点、达66.6%": a share asked is its level
     if len(after) > 1 and FROM_TO.match(text[max(0, chosen.start() - 1):after[1].start()]) \
             and not _names_year_before(text, chosen.start(), analysis):
         chosen = after[1]  # "从619.98亿元增长到880亿元": the figure reached, unless the start year is asked
-    return chosen.group(0).strip() if chosen.group(2) else chosen.group(1)
+    value = chosen.group(0).strip() if chosen.group(2) else chosen.group(1)
+    return f"第{value}" if text[max(0, chosen.start() - 1):chosen.start()] == "第" else value  # 第71位
 
 
+CHANGE_ASKED = re.compile(r"提高|提升|增加|增长|下降|减少|变化|change|increase|decrease|rise|fall|grow", re.I)
 RATE_UNITS = ("%", "％", "个百分点", "百分点", "倍")
 RESPECTIVELY = re.compile(r"分别(?:增长|增加|提高|上升|下降|减少|为|是|达到|达)?\s*$")
 
@@ -111,7 +115,7 @@ def _item_of_list(text: str, anchor: int, quantities: list[re.Match], analysis: 
     the second list has the first one's items; "城乡居民…分别增长4.8%、7.2%": 城镇 first, 农村 second.
     Rates answer a growth question, amounts the others. None when the sentence has no such list."""
     growth = bool(GROWTH_ASKED.search(analysis.text))
-    question = analysis.simplified
+    question = " ".join([analysis.simplified, *analysis.expansions])
     items: list[tuple[int, str]] = []
     for match in AFTER_RESPECTIVELY.finditer(text):
         clause_start = max(text.rfind(mark, 0, match.start()) for mark in "。；;，,：:") + 1
@@ -156,12 +160,43 @@ def _of_asked_year(text: str, quantities: list[re.Match], analysis: QueryAnalysi
     return dated[0] if len(dated) == 1 and len(undated_years) >= 2 else None
 
 
-FROM_TO = re.compile(r"从[^，,；;。从]{1,20}?(?:增长|增加|提高|提升|上升|下降|减少|扩大|降低)?到\s*$")
+FROM_TO = re.compile(r"[从由][^，,；;。从由]{1,20}?(?:增长|增加|提高|提升|上升|下降|减少|扩大|降低|增)?[到至]\s*$")
 
 
 def _names_year_before(text: str, position: int, analysis: QueryAnalysis) -> bool:
     """"由2012年的…从…": the asked year is written just before the starting figure."""
     return any(f"{year}年" in text[max(0, position - 12):position] for year in analysis.years)
+
+
+SEVERAL_ASKED = re.compile(r"分别|各是|各为|各有|各多少|各自|各占|\band (?:how|what|which)\b|, and\b", re.I)
+QUESTION_WORD = re.compile(r"(?:是|为|有|达到|达|共)?(?:多少|几|多大|多高|多长|什么水平)")
+ITEM_SEPARATOR = re.compile(r"和|、|及|与|以及")
+ITEM_PREFIX = re.compile(r"^(?:全市|全区|全县|全旗|全镇|全年|年末|已|的|共)+")
+
+
+def asks_several(analysis: QueryAnalysis) -> bool:
+    """Does the question ask for more than one figure of one place and year ("专利授权总量和发明专利授权量
+    分别是多少", "GDP规模和增速是多少", "展会多少场?面积多大?")?"""
+    return bool(SEVERAL_ASKED.search(analysis.text)) or len(QUESTION_WORD.findall(analysis.simplified)) >= 2 \
+        or len(asked_items(analysis)) >= 2
+
+
+def asked_items(analysis: QueryAnalysis) -> list[str]:
+    """The metrics a Chinese question lists before (or after) its one question word: ["专利授权总量",
+    "发明专利授权量"]; one item, or none, when it lists nothing."""
+    if analysis.english or len(QUESTION_WORD.findall(analysis.simplified)) != 1:
+        return []
+    text = analysis.simplified
+    for word in sorted(analysis.place_words, key=len, reverse=True):
+        text = text.replace(word, " ")
+    text = re.sub(r"(?:19|20)\d{2}年?|[十一二三四五]五(?:期间|时期|末|期末)?", " ", text)
+    match = QUESTION_WORD.search(text)
+    before = re.sub(r"(?:分别|各自|各)$", "", text[:match.start()].strip())
+    after = re.sub(r"^[个家项座所台套条件名位]", "", text[match.end():]).strip(" ?？。")
+    stretch = before if ITEM_SEPARATOR.search(before) else after if ITEM_SEPARATOR.search(after) else before
+    stretch = stretch.split()[-1] if stretch.split() else ""
+    items = [ITEM_PREFIX.sub("", item) for item in ITEM_SEPARATOR.split(stretch)]
+    return [item for item in items if len(item) >= 2]
 
 
 def whose(passage: Passage, analysis: QueryAnalysis, english: bool) -> str:

@@ -295,8 +295,16 @@ def asked_head(analysis: QueryAnalysis) -> str | None:
             return None
         heads = [HEAD_END.search(wordings[0]) for wordings in english_concepts(analysis.text)]
         return next((h.group(1) for h in heads if h), None)
-    match = METRIC_HEAD.search(analysis.simplified)
+    match = METRIC_HEAD.search(report_wording(analysis.simplified))
     return match.group(1) if match else None
+
+
+def report_wording(question: str) -> str:
+    """The question with Latin abbreviations in report wording: "GDP是多少" asks for 地区生产总值, an amount."""
+    for short, full in CHINESE_SYNONYMS.items():
+        if short.isascii():
+            question = re.sub(re.escape(short), full.split()[0], question, flags=re.I)
+    return question
 
 
 def content_pieces(analysis: QueryAnalysis) -> list[str]:
@@ -442,7 +450,7 @@ def primary_years(passage: Passage) -> set[int]:
         return {facts.year - 1}
     if all(y >= facts.year for y in years):
         return {facts.year}
-    return years
+    return {facts.year - 1, facts.year}  # parts not told apart: last year or this year, never the look-back
 
 
 def evidence_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: SentenceScorer,
