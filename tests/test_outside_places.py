@@ -96,16 +96,20 @@ def test_same_name_place_narrowed_by_the_asked_year(outside_index):
     assert {c["source"] for c in answer["citations"]} == {"xihu_hangzhou_2023.txt"}
 
 
-@pytest.fixture
-def shipped_outside(monkeypatch):
+def shipped(monkeypatch, root: Path):
+    """`rag` over an evaluation corpus folder and its shipped index, with no LLM configured."""
     import rag
-    root = OUTSIDE.parent
     monkeypatch.setenv("RAG_CORPUS_DIR", str(root / "reports"))
     monkeypatch.setenv("RAG_INDEX_DIR", str(root / "vectorstore"))
     monkeypatch.setenv("RAG_LLM_MODEL", "")
     rag.reload_index()
     yield rag
     rag.reload_index()
+
+
+@pytest.fixture
+def shipped_outside(monkeypatch):
+    yield from shipped(monkeypatch, OUTSIDE.parent)
 
 
 @pytest.mark.parametrize("question", [
@@ -129,14 +133,7 @@ def test_a_name_both_namesakes_share_is_answered_once_with_the_caveat(shipped_ou
 @pytest.fixture
 def shipped_fresh(monkeypatch):
     """The fresh tuning corpus (eval/fresh: 16 places in 9 provinces) and its shipped index."""
-    import rag
-    root = OUTSIDE.parent.parent / "fresh"
-    monkeypatch.setenv("RAG_CORPUS_DIR", str(root / "reports"))
-    monkeypatch.setenv("RAG_INDEX_DIR", str(root / "vectorstore"))
-    monkeypatch.setenv("RAG_LLM_MODEL", "")
-    rag.reload_index()
-    yield rag
-    rag.reload_index()
+    yield from shipped(monkeypatch, OUTSIDE.parent.parent / "fresh")
 
 
 def test_total_trade_does_not_answer_exports(shipped_fresh):
