@@ -849,14 +849,15 @@ def test_dense_blend_embeds_only_sentences_that_could_be_chosen(real_index, monk
     ("社会消费品零售总额达41亿元,增长9%;一般公共预算收入和支出分别达4.78亿元、20.2亿元,分别增长6.9%、0.8%。",
      "牟定县2023年社会消费品零售总额增长多少?", "9%"),
     ("地区生产总值从2017年的111.8亿元提高至2021年的160亿元左右,累计完成约545亿元。", "西乌旗2021年地区生产总值是多少?",
-     "160亿元"),
+     "160亿元左右"),
+    ("2021年经济社会发展的主要预期目标是:地区生产总值增长5-6%,一般公共预算收入完成51.1亿元。", "荔湾区2021年GDP预期增长多少?", "5-6%"),
 ])
 def test_direct_value_reads_lists_and_dated_figures(sentence, question, value):
     from rag.answering.direct import direct_value
     from rag.answering.extractive import ASKED_UNIT, metric_names
 
     analysis = analyse(question)
-    words = metric_names(analysis, {}) + ["固定资产投资", "社会消费品零售总额", "一般公共预算", "可支配收入", "地区生产总值"]
+    words = metric_names(analysis, {}) + ["地区生产总值", "固定资产投资", "社会消费品零售总额", "一般公共预算", "可支配收入"]
     unit = ASKED_UNIT.search(analysis.simplified)
     assert direct_value(sentence, analysis, unit.group(1) if unit else None, words) == value
 

@@ -12,7 +12,7 @@ from ..retrieval.query import analyse, check_question
 from ..types import Answer, Citation, Passage, Scope
 from .citations import NUMBER, check_citations
 from .claims import ClaimCheck, claim_problems, describe
-from .direct import GROWTH_ASKED, LISTING, asked_items, asks_several, direct_value, is_threshold, whose
+from .direct import GROWTH_ASKED, LISTING, asked_items, asks_several, direct_value, is_threshold, item_value, whose
 from .extractive import (
     ASKED_UNIT,
     MONEY_HEADS,
@@ -258,11 +258,22 @@ class Answerer:
         return lines, failed
 
     def _item_lines(self, analysis, chosen, passages: list[Passage], english: bool) -> tuple[list[str], list[ClaimCheck]]:
-        """"答：海珠区2023年专利授权总量为6744件[1]，发明专利授权量为1021件[1]。", every listed item found."""
+        """"答：黄埔区充电桩为2894个[1]，加氢站为5个[1]。": each listed item's figure, read right by its name."""
         items = asked_items(analysis)
-        found = [self._figure(replace(analysis, text=f"{item}是多少", simplified=f"{item}是多少"), chosen, passages,
-                              False) for item in items]
-        if len(items) < 2 or not all(found) or len({value for _, _, value, _ in found}) < len(found) \
+        found = []
+        for item in items:
+            item_question = replace(analysis, text=f"{item}是多少", simplified=f"{item}是多少")
+            for number, sentence in enumerate(chosen, start=1):
+                value = item_value(item, sentence.text)
+                if value:
+                    passage = passages[sentence.passage]
+                    figure = NUMBER.search(value.replace(",", "")).group()
+                    weights = self.scorer.query_weights(item_question)
+                    problems = claim_problems(figure, sentence.text, passage, item_question,
+                                              metric_names(item_question, weights), False)
+                    found.append((number, passage, value, ClaimCheck(figure, sentence.text, problems)))
+                    break
+        if len(items) < 2 or len(found) < len(items) or len({value for _, _, value, _ in found}) < len(found) \
                 or any(is_rate(value) and not RATE_ITEM.search(item) for item, (_, _, value, _) in zip(items, found)):
             return [], []  # one missing, two items given one figure, or a rate for an amount ("GDP规模"): no line
         parts, failed = [], []

@@ -11,7 +11,7 @@ from .extractive import MARK_CUE
 
 UNITS = (r"亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
-QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
+QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
 LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
 GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|grow|grew|increase|rise|how fast", re.I)
 GROWTH_WORD = re.compile(r"增长|增速|增幅|提高|上升|下降|增加")
@@ -57,17 +57,17 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     after = [q for q in quantities if q.start() > anchor] or quantities
     listed = _item_of_list(text, anchor, quantities, analysis)
     if listed is not None:
-        return listed.group(0).strip()
+        return _as_written(text, listed, listed.group(0).strip())
     dated = _of_asked_year(text, after, analysis)
     if dated is not None:
-        return dated.group(0).strip() if dated.group(2) else dated.group(1)
+        return _as_written(text, dated, dated.group(0).strip() if dated.group(2) else dated.group(1))
     if GROWTH_ASKED.search(analysis.text):
         growth = [q for q in after if q.group(2) in RATE_UNITS and GROWTH_WORD.search(text[max(0, q.start() - 8):q.start()])]
         respective = _respective(text, anchor, quantities)
         if respective is not None:
-            return respective.group(0).strip()
+            return _as_written(text, respective, respective.group(0).strip())
         if growth:
-            return growth[0].group(0).strip()
+            return _as_written(text, growth[0], growth[0].group(0).strip())
     chosen = after[0]
     if chosen.group(2) in ("个百分点", "百分点") and not CHANGE_ASKED.search(analysis.text):
         level = [q for q in after if q.group(2) in ("%", "％") and q.start() > chosen.start()]
@@ -76,7 +76,18 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
             and not _names_year_before(text, chosen.start(), analysis):
         chosen = after[1]  # "从619.98亿元增长到880亿元": the figure reached, unless the start year is asked
     value = chosen.group(0).strip() if chosen.group(2) else chosen.group(1)
-    return f"第{value}" if text[max(0, chosen.start() - 1):chosen.start()] == "第" else value  # 第71位
+    return _as_written(text, chosen, value)
+
+
+QUALIFIER = re.compile(r"\s*(左右|以上|以下|以内|多)")
+
+
+def _as_written(text: str, quantity: re.Match, value: str) -> str:
+    """The value as the report qualifies it: "第71位", "8%左右", "110亿元以上"."""
+    if text[max(0, quantity.start() - 1):quantity.start()] == "第":
+        value = f"第{value}"
+    qualifier = QUALIFIER.match(text, quantity.end()) if quantity.group(2) else None
+    return value + qualifier.group(1) if qualifier else value
 
 
 CHANGE_ASKED = re.compile(r"提高|提升|增加|增长|下降|减少|变化|change|increase|decrease|rise|fall|grow", re.I)
@@ -197,6 +208,27 @@ def asked_items(analysis: QueryAnalysis) -> list[str]:
     stretch = stretch.split()[-1] if stretch.split() else ""
     items = [ITEM_PREFIX.sub("", item) for item in ITEM_SEPARATOR.split(stretch)]
     return [item for item in items if len(item) >= 2]
+
+
+ITEM_REACH = 12  # characters between an item's name and its figure ("充电桩2894个", "营收达到99.39亿元")
+
+
+def item_value(item: str, sentence: str) -> str | None:
+    """The figure a sentence gives right by a listed item: after its name ("建成充电桩2894个") or just
+    before it ("6个盟级、42个旗级"); None when no figure stands by it."""
+    text = to_simplified(sentence)
+    quantities = _quantities(text)
+    for q in quantities:
+        if q.group(2) and text.startswith(item[:2], q.end()):
+            return _as_written(text, q, q.group(0).strip())
+    for name in (item, item[-2:]):
+        at = text.find(name)
+        if at >= 0:
+            end = at + len(name)
+            near = [q for q in quantities if end <= q.start() <= end + ITEM_REACH]
+            if near:
+                return _as_written(text, near[0], near[0].group(0).strip() if near[0].group(2) else near[0].group(1))
+    return None
 
 
 def whose(passage: Passage, analysis: QueryAnalysis, english: bool) -> str:
