@@ -210,6 +210,7 @@ def asked_items(analysis: QueryAnalysis) -> list[str]:
     return [item for item in items if len(item) >= 2]
 
 
+MEASURE_WORDS = set("个家项座所台套条件名位批处")  # "6个盟级": a count written before what it counts
 ITEM_REACH = 12  # characters between an item's name and its figure ("充电桩2894个", "营收达到99.39亿元")
 
 
@@ -219,15 +220,18 @@ def item_value(item: str, sentence: str) -> str | None:
     text = to_simplified(sentence)
     quantities = _quantities(text)
     for q in quantities:
-        if q.group(2) and text.startswith(item[:2], q.end()):
+        if q.group(2) and q.group(2)[-1] in MEASURE_WORDS and text.startswith(item[:2], q.end()):
             return _as_written(text, q, q.group(0).strip())
     for name in (item, item[-2:]):
         at = text.find(name)
         if at >= 0:
             end = at + len(name)
-            near = [q for q in quantities if end <= q.start() <= end + ITEM_REACH]
-            if near:
-                return _as_written(text, near[0], near[0].group(0).strip() if near[0].group(2) else near[0].group(1))
+            after = [q for q in quantities if q.start() >= end]
+            if after and after[0].start() <= end + ITEM_REACH:
+                chosen = after[0]
+                if len(after) > 1 and FROM_TO.match(text[max(0, chosen.start() - 1):after[1].start()]):
+                    chosen = after[1]  # "从36388元提高至44574元": the figure reached
+                return _as_written(text, chosen, chosen.group(0).strip() if chosen.group(2) else chosen.group(1))
     return None
 
 
