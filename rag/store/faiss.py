@@ -26,7 +26,7 @@ HNSW = {"m": 32, "ef_construction": 80, "ef_search": 256}
 # Measured on bench/scale.py's million-chunk set, where HNSW reached ANN recall@5 0.64 at efSearch 256:
 # the nearest lists hold every copy of the nearest chunks, so a few percent of the corpus scanned finds
 # the exact top 5 (see the README's scale table).
-NPROBE = 48
+NPROBE = 32
 TRAIN_PER_LIST = 40
 BRUTE_FORCE = 20_000  # a filter admitting at most this many chunks is scored exactly, vector by vector
 
@@ -91,6 +91,7 @@ class FaissStore(Store):
     """Vectors in a FAISS index saved beside the chunk records."""
 
     name = "faiss"
+    exact_limit = BRUTE_FORCE
 
     def __init__(self, manifest: Manifest, records: ChunkRecords, lexical, index):
         super().__init__(manifest, records, lexical)

@@ -53,6 +53,7 @@ class MilvusStore(Store):
     """Vectors in Milvus (FLAT while small, HNSW beyond the threshold), searched by inner product."""
 
     name = "milvus"
+    exact_limit = BRUTE_FORCE
 
     def __init__(self, manifest: Manifest, records: ChunkRecords, lexical, client=None,
                  pending: np.ndarray | None = None):
