@@ -1,12 +1,14 @@
 """Retrieval at 10k, 100k and 1M chunks: synthetic stores grown from the real sample, nothing embedded.
 
     python bench/scale.py [--sizes 10000,100000,1000000] [--backends flat,ivf,hnsw] [--queries 142]
-                          [--work DIR] [--noise 0.017] [--rebuild]
+                          [--work DIR] [--noise 0.017] [--noise-kind gaussian|data] [--rebuild]
 
 Each size replicates the shipped index (vectorstore/): copy 0 is the real corpus; every other copy's
 reports get another place of the same level and shifted years, and its vectors are the real ones
-perturbed (Gaussian noise, by default cosine ≈ 0.95 to the original) and re-normalised; texts and their
-BM25 postings are the sample's, replicated. Built stores are kept under --work, one directory per size,
+perturbed and re-normalised: by Gaussian noise (`gaussian`, the default: cosine ≈ 0.95 to the original,
+in every direction alike), or (`data`) by the same norm along the difference of two other real chunks,
+so that copies differ from each other the way real chunks do rather than in directions no real chunk
+takes. Texts and their BM25 postings are the sample's, replicated. Built stores are kept under --work, one directory per size,
 backend and noise, and reused by later runs (their build time is the one measured when built; --rebuild
 builds them again). Every store is written through the production save path, then
 loaded and queried in a fresh process (so RSS and load time are those of a new `rag` process) with the
@@ -23,7 +25,7 @@ import math
 import subprocess
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,32 @@ sys.path.insert(0, str(ROOT))
 
 NOISE = 0.017  # per-dimension noise of the perturbed copies (384 dims: noise norm ≈ 0.33)
 BUILD_FILE = "bench-build.json"  # beside a cached store: what built it and how long it took
+
+
+@dataclass(frozen=True)
+class Noise:
+    """How copies' vectors are perturbed: `scale` per dimension, `kind` gaussian or data (see above)."""
+
+    scale: float = NOISE
+    kind: str = "gaussian"
+
+    @property
+    def label(self) -> str:
+        return f"noise{self.scale:g}" + ("" if self.kind == "gaussian" else f"-{self.kind}")
+
+    def perturb(self, vectors: np.ndarray, seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        if self.kind == "gaussian":
+            noise = rng.normal(0, self.scale, vectors.shape)
+        elif self.kind == "data":
+            pairs = rng.integers(0, len(vectors), (2, len(vectors)))
+            diff = vectors[pairs[0]] - vectors[pairs[1]]
+            norms = np.linalg.norm(diff, axis=1, keepdims=True)
+            noise = diff / np.where(norms > 0, norms, 1) * self.scale * math.sqrt(vectors.shape[1])
+        else:
+            raise SystemExit(f"unknown --noise-kind {self.kind!r}: gaussian or data")
+        noisy = vectors + noise
+        return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype("float32")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -70,7 +98,7 @@ def rotated_reports(reports, copies: int):
     return result
 
 
-def synthesize(base, size: int, noise: float = NOISE):
+def synthesize(base, size: int, noise: Noise):
     """Records, BM25 and a vector generator for `size` chunks grown from the store `base`."""
     from rag.retrieval.lexical import BM25
     from rag.store import ChunkRecords
@@ -122,8 +150,7 @@ def synthesize(base, size: int, noise: float = NOISE):
                 if copy == 0:
                     block.append(base_vectors)
                     continue
-                noisy = base_vectors + np.random.default_rng(copy).normal(0, noise, base_vectors.shape)
-                block.append((noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype("float32"))
+                block.append(noise.perturb(base_vectors, copy))
             stacked = np.vstack(block)
             limit = size - first * base_n
             yield stacked[:limit]
@@ -131,8 +158,8 @@ def synthesize(base, size: int, noise: float = NOISE):
     return synthetic, lexical, vector_blocks
 
 
-def store_dir(work: Path, size: int, backend: str, noise: float) -> Path:
-    return work / f"{size}-{backend}-noise{noise:g}"
+def store_dir(work: Path, size: int, backend: str, noise: Noise) -> Path:
+    return work / f"{size}-{backend}-{noise.label}"
 
 
 def ann_of(backend: str, size: int) -> dict:
@@ -141,7 +168,7 @@ def ann_of(backend: str, size: int) -> dict:
     return choose_ann(size, size + 1) if backend == "flat" else choose_ann(size, 0, large=backend)
 
 
-def build(size: int, backends: list[str], work: Path, noise: float, rebuild: bool) -> dict[str, float]:
+def build(size: int, backends: list[str], work: Path, noise: Noise, rebuild: bool) -> dict[str, float]:
     """Build seconds of each backend's store, building only those not cached under `work`."""
     from rag.store import FaissStore, Manifest, load_store
     from rag.store.faiss import build_faiss, training_sample
@@ -259,6 +286,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=142)
     parser.add_argument("--work", type=Path, default=Path("/tmp/rag-scale"), help="where built stores are kept")
     parser.add_argument("--noise", type=float, default=NOISE, help="per-dimension noise of the perturbed copies")
+    parser.add_argument("--noise-kind", default="gaussian", choices=("gaussian", "data"))
     parser.add_argument("--rebuild", action="store_true", help="build the stores again even if cached")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -274,8 +302,9 @@ def main() -> None:
           f"{sample['embed_p50']:.1f} | {sample['p50']:.1f} | {sample['p95']:.1f} | {sample['search_p50']:.1f} | "
           f"{sample['search_p95']:.1f} | 1.000 | 1.000 |", flush=True)
     for size in (int(s) for s in args.sizes.split(",")):
-        seconds = build(size, backends, args.work, args.noise, args.rebuild)
-        measured = {b: run_measure(store_dir(args.work, size, b, args.noise), args.queries) for b in backends}
+        noise = Noise(args.noise, args.noise_kind)
+        seconds = build(size, backends, args.work, noise, args.rebuild)
+        measured = {b: run_measure(store_dir(args.work, size, b, noise), args.queries) for b in backends}
         exact = measured.get("flat")
         for backend in backends:
             m = measured[backend]
