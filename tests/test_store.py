@@ -151,7 +151,7 @@ def _small_store(shipped, kind_threshold: int) -> FaissStore:
     chunks = list(shipped.chunks)
     manifest = Manifest(shipped.manifest.embedding_backend, shipped.manifest.embedding_model, shipped.manifest.dim,
                         shipped.manifest.chunker)
-    return FaissStore.create(manifest, chunks, shipped.vectors(), shipped.lexical, hnsw_threshold=kind_threshold)
+    return FaissStore.create(manifest, chunks, shipped.vectors(), shipped.lexical, ann_threshold=kind_threshold)
 
 
 def _exact_among(shipped, query, allowed, k):
@@ -161,9 +161,9 @@ def _exact_among(shipped, query, allowed, k):
 
 def test_ivf_beyond_the_threshold_is_recorded_saved_and_searches_like_exact(shipped, tmp_path, monkeypatch):
     ivf = _small_store(shipped, kind_threshold=1000)
-    nlist = round(math.sqrt(len(shipped)))
+    nlist = round(faiss_backend.LISTS_PER_ROOT * math.sqrt(len(shipped)))
     assert ivf.manifest.ann == {"kind": "ivf", "threshold": 1000, "nlist": nlist,
-                                "nprobe": min(faiss_backend.NPROBE, nlist)}
+                                "nprobe": max(faiss_backend.MIN_NPROBE, round(faiss_backend.PROBE_SHARE * nlist))}
     assert _small_store(shipped, kind_threshold=len(shipped) + 1).manifest.ann["kind"] == "flat"
     ivf.save(tmp_path / "ivf")
     loaded = load_store(tmp_path / "ivf")
@@ -189,7 +189,9 @@ def test_ivf_beyond_the_threshold_is_recorded_saved_and_searches_like_exact(ship
     assert np.mean(overlap) >= 0.95
 
 
-def test_filtered_ivf_probes_more_lists_the_narrower_the_filter():
+def test_ivf_lists_and_probes_grow_with_the_corpus_and_the_narrowness_of_a_filter():
+    assert faiss_backend.ivf_params(1_000_000) == {"nlist": 4000, "nprobe": 200}
+    assert faiss_backend.ivf_params(10_000) == {"nlist": 400, "nprobe": 32}
     ann = {"kind": "ivf", "nlist": 1000, "nprobe": 32}
     assert faiss_backend.probes(ann, 1_000_000, 1_000_000) == 32
     assert faiss_backend.probes(ann, 100_000, 1_000_000) == 320

@@ -20,24 +20,28 @@ from .records import ChunkRecords
 INDEX_FILE = "index.faiss"
 # Chunks from which IVF replaces exact search: an exact scan reads every vector (150 MB per 100k
 # chunks), about 15 ms at 50k on a shared 2-core machine and too slow for two scans a question beyond.
-HNSW_THRESHOLD = Settings.hnsw_threshold
+ANN_THRESHOLD = Settings.ann_threshold
 HNSW = {"m": 32, "ef_construction": 80, "ef_search": 256}
-# IVF: about sqrt(n) lists (k-means trained on TRAIN_PER_LIST vectors a list), NPROBE of them scanned.
-# Measured on bench/scale.py's million-chunk set, where HNSW reached ANN recall@5 0.64 at efSearch 256:
-# the nearest lists hold every copy of the nearest chunks, so a few percent of the corpus scanned finds
-# the exact top 5 (see the README's scale table).
-NPROBE = 32
-TRAIN_PER_LIST = 40
+# IVF: about 4·sqrt(n) lists, 5% of them (at least MIN_NPROBE) scanned. Measured with bench/scale.py at
+# a million chunks: HNSW (M=32, efSearch 256) found 0.64 of the exact top 5 on copies perturbed by
+# Gaussian noise; IVF with 1,000 lists found all of them there, but 0.93 (32 lists) to 0.975 (96) on
+# copies perturbed along real chunks' differences, where 4,000 lists with 192 scanned reach 0.973 in
+# half the time. k-means is trained on TRAIN_PER_LIST vectors a list, for KMEANS_ITERATIONS.
+LISTS_PER_ROOT = 4
+PROBE_SHARE = 0.05
+MIN_NPROBE = 32
+TRAIN_PER_LIST = 20
+KMEANS_ITERATIONS = 10
 BRUTE_FORCE = 20_000  # a filter admitting at most this many chunks is scored exactly, vector by vector
 
 
 def ivf_params(size: int) -> dict:
     """nlist and nprobe for `size` chunks (nprobe ≤ nlist)."""
-    nlist = max(1, round(math.sqrt(size)))
-    return {"nlist": nlist, "nprobe": min(NPROBE, nlist)}
+    nlist = max(1, round(LISTS_PER_ROOT * math.sqrt(size)))
+    return {"nlist": nlist, "nprobe": min(nlist, max(MIN_NPROBE, round(PROBE_SHARE * nlist)))}
 
 
-def choose_ann(size: int, threshold: int = HNSW_THRESHOLD, large: str = "ivf") -> dict:
+def choose_ann(size: int, threshold: int = ANN_THRESHOLD, large: str = "ivf") -> dict:
     """The search structure for `size` chunks, recorded in the manifest so a load uses the same:
     exact below `threshold`, else `large` ("ivf", or "hnsw" for backends without IVF here)."""
     if size < threshold:
@@ -71,6 +75,8 @@ def build_faiss(vectors: np.ndarray, dim: int, ann: dict, train: np.ndarray | No
     elif kind == "ivf":
         quantizer = faiss.IndexFlatIP(dim)
         index = faiss.IndexIVFFlat(quantizer, dim, ann["nlist"], faiss.METRIC_INNER_PRODUCT)
+        index.cp.niter = KMEANS_ITERATIONS
+        index.cp.min_points_per_centroid = min(TRAIN_PER_LIST, 39)  # FAISS warns below 39 a list otherwise
         index.train(train if train is not None else training_sample(vectors, ann["nlist"]))
         index.make_direct_map()  # vectors by chunk position, for exact rescoring of the candidates
     else:
@@ -100,9 +106,9 @@ class FaissStore(Store):
 
     @classmethod
     def create(cls, manifest: Manifest, chunks: list[Chunk] | ChunkRecords, vectors: np.ndarray,
-               lexical=None, hnsw_threshold: int = HNSW_THRESHOLD, **_options) -> FaissStore:
+               lexical=None, ann_threshold: int = ANN_THRESHOLD, **_options) -> FaissStore:
         records = chunks if isinstance(chunks, ChunkRecords) else ChunkRecords.from_chunks(list(chunks))
-        manifest.ann = choose_ann(len(records), hnsw_threshold)
+        manifest.ann = choose_ann(len(records), ann_threshold)
         return cls(manifest, records, lexical, build_faiss(vectors, manifest.dim, manifest.ann))
 
     def _matrix(self) -> np.ndarray:
