@@ -61,7 +61,7 @@ class Settings:
     admin_token: str | None = None  # RAG_ADMIN_TOKEN: lets a chat upload be shared with everyone
     store: str = "faiss"  # where vectors live: faiss (files beside the records) or milvus
     milvus_uri: str = ""  # RAG_STORE=milvus: a server URI; empty for milvus-lite inside the index directory
-    hnsw_threshold: int = 50_000  # chunks from which the FAISS index is HNSW instead of exact (flat)
+    ann_threshold: int = 50_000  # chunks from which search is approximate (FAISS: IVF, Milvus: HNSW), not exact
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -85,7 +85,7 @@ class Settings:
             admin_token=_env("RAG_ADMIN_TOKEN"),
             store=_env("RAG_STORE", "faiss"),
             milvus_uri=_env("RAG_MILVUS_URI", ""),
-            hnsw_threshold=_env_number("RAG_HNSW_THRESHOLD", 50_000),
+            ann_threshold=_env_number("RAG_ANN_THRESHOLD", _env_number("RAG_HNSW_THRESHOLD", 50_000)),  # old name
         )
 
     @property

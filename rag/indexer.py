@@ -260,7 +260,7 @@ def build_index(settings: Settings, paths: list[Path] | None = None, *, rebuild:
                             skipped=dict(sorted(skipped.items())))
         lexical = bm25_from_counts([counts[i] for i in order], [lengths[i] for i in order])
         store = store_class(settings.store).create(manifest, [all_chunks[i] for i in order], all_vectors[order],
-                                                   lexical, hnsw_threshold=settings.hnsw_threshold,
+                                                   lexical, ann_threshold=settings.ann_threshold,
                                                    milvus_uri=settings.milvus_uri)
         write_progress(settings.index_dir, "saving", len(todo), len(todo))
         store.save(settings.index_dir)

@@ -151,31 +151,133 @@ def _small_store(shipped, kind_threshold: int) -> FaissStore:
     chunks = list(shipped.chunks)
     manifest = Manifest(shipped.manifest.embedding_backend, shipped.manifest.embedding_model, shipped.manifest.dim,
                         shipped.manifest.chunker)
-    return FaissStore.create(manifest, chunks, shipped.vectors(), shipped.lexical, hnsw_threshold=kind_threshold)
+    return FaissStore.create(manifest, chunks, shipped.vectors(), shipped.lexical, ann_threshold=kind_threshold)
 
 
-def test_hnsw_beyond_the_threshold_is_recorded_saved_and_searches_like_exact(shipped, tmp_path, monkeypatch):
-    hnsw = _small_store(shipped, kind_threshold=1000)
-    assert hnsw.manifest.ann["kind"] == "hnsw" and hnsw.manifest.ann["threshold"] == 1000
+def _exact_among(shipped, query, allowed, k):
+    scores = shipped.vectors(allowed) @ query
+    return allowed[np.lexsort((allowed, -scores))[:k]].tolist()
+
+
+def test_ivf_beyond_the_threshold_is_recorded_saved_and_searches_like_exact(shipped, tmp_path, monkeypatch):
+    ivf = _small_store(shipped, kind_threshold=1000)
+    nlist = round(faiss_backend.LISTS_PER_ROOT * math.sqrt(len(shipped)))
+    assert ivf.manifest.ann == {"kind": "ivf", "threshold": 1000, "nlist": nlist,
+                                "nprobe": max(faiss_backend.MIN_NPROBE, round(faiss_backend.PROBE_SHARE * nlist))}
     assert _small_store(shipped, kind_threshold=len(shipped) + 1).manifest.ann["kind"] == "flat"
-    hnsw.save(tmp_path / "hnsw")
-    loaded = load_store(tmp_path / "hnsw")
-    assert loaded.manifest.ann["kind"] == "hnsw" and len(loaded) == len(shipped)
+    ivf.save(tmp_path / "ivf")
+    loaded = load_store(tmp_path / "ivf")
+    assert loaded.manifest.ann == ivf.manifest.ann and loaded.index.nlist == nlist and len(loaded) == len(shipped)
     assert loaded.chunks[10] == shipped.chunks[10]
+    # vectors by chunk position come back from the inverted lists unchanged (exact rescoring needs them)
+    assert np.array_equal(loaded.vectors(np.array([5, 900, 5])), shipped.vectors(np.array([5, 900, 5])))
     rng = np.random.default_rng(0)
     overlap = []
     for row in rng.choice(len(shipped), 30, replace=False):
         query = shipped.vectors(np.array([row]))[0]
         exact = set(shipped.search(query, 5)[0].tolist())
         overlap.append(len(exact & set(loaded.search(query, 5)[0].tolist())) / 5)
-        # A filter keeps only admitted chunks, whether scored one by one or through a FAISS selector.
+        # A filter keeps only admitted chunks, scored one by one or through a FAISS selector; a narrow
+        # filter probes every list here, so both equal exact search among the admitted chunks.
         mask = np.zeros(len(shipped), dtype=bool)
         mask[rng.choice(len(shipped), 300, replace=False)] = True
+        expected = _exact_among(shipped, query, np.flatnonzero(mask), 5)
         for brute in (20_000, 10):
             monkeypatch.setattr(faiss_backend, "BRUTE_FORCE", brute)
             ids, scores = loaded.search(query, 5, mask)
-            assert len(ids) == 5 and mask[ids].all() and (np.diff(scores) <= 1e-6).all()
+            assert mask[ids].all() and ids.tolist() == expected and (np.diff(scores) <= 1e-6).all()
     assert np.mean(overlap) >= 0.95
+
+
+def test_ivf_lists_and_probes_grow_with_the_corpus_and_the_narrowness_of_a_filter():
+    assert faiss_backend.ivf_params(1_000_000) == {"nlist": 4000, "nprobe": 200}
+    assert faiss_backend.ivf_params(10_000) == {"nlist": 400, "nprobe": 32}
+    ann = {"kind": "ivf", "nlist": 1000, "nprobe": 32}
+    assert faiss_backend.probes(ann, 1_000_000, 1_000_000) == 32
+    assert faiss_backend.probes(ann, 100_000, 1_000_000) == 320
+    assert faiss_backend.probes(ann, 500, 1_000_000) == 1000  # every list: exact among the admitted
+
+
+def test_hnsw_indexes_still_load_and_search(shipped, tmp_path):
+    records = shipped.records
+    manifest = Manifest(shipped.manifest.embedding_backend, shipped.manifest.embedding_model, shipped.manifest.dim,
+                        shipped.manifest.chunker)
+    manifest.ann = faiss_backend.choose_ann(len(records), 1000, large="hnsw")
+    assert manifest.ann["kind"] == "hnsw" and manifest.ann["m"] == faiss_backend.HNSW["m"]
+    index = faiss_backend.build_faiss(shipped.vectors(), manifest.dim, manifest.ann)
+    FaissStore(manifest, records, shipped.lexical, index).save(tmp_path / "hnsw")
+    loaded = load_store(tmp_path / "hnsw")
+    assert loaded.manifest.ann["kind"] == "hnsw"
+    query = shipped.vectors(np.array([42]))[0]
+    assert loaded.search(query, 1)[0].tolist() == [42]
+    mask = np.zeros(len(shipped), dtype=bool)
+    mask[::5] = True
+    assert loaded.search(query, 5, mask)[0].tolist() == _exact_among(shipped, query, np.flatnonzero(mask), 5)
+
+
+def test_search_among_chunk_positions_is_exact_search_among_them(shipped, monkeypatch):
+    rng = np.random.default_rng(1)
+    allowed = np.sort(rng.choice(len(shipped), 200, replace=False))
+    query = shipped.vectors(np.array([7]))[0]
+    expected = _exact_among(shipped, query, allowed, 10)
+    assert shipped.search_among(query, 10, allowed)[0].tolist() == expected
+    monkeypatch.setattr(FaissStore, "exact_limit", 10)  # through a mask and the index's own filter
+    assert shipped.search_among(query, 10, allowed)[0].tolist() == expected
+
+
+def test_chunks_of_reports_are_the_chunks_a_report_mask_admits(shipped):
+    records = shipped.records
+    rng = np.random.default_rng(2)
+    for share in (0.02, 0.5, 1.0):  # few reports (gathered by report) and many (one pass over chunks)
+        flags = rng.random(len(records.reports)) < share
+        expected = np.flatnonzero(flags[np.asarray(records.report_of)])
+        assert records.chunks_of(flags).tolist() == expected.tolist()
+    assert records.chunks_of(np.zeros(len(records.reports), dtype=bool)).tolist() == []
+    assert records.has_chunks.all()
+
+
+def _favoured_reference(retriever, analysis, mask):
+    """The favoured chunks as masks over every chunk (what the retriever computed before per-report narrowing)."""
+    records = retriever.records
+    constraints = []
+    if analysis.places:
+        flags = np.zeros(len(records.reports), dtype=bool)
+        flags[records.reports_of_places([p.key for p in analysis.places])] = True
+        constraints.append(flags[records.report_of])
+    if analysis.report_years:
+        constraints.append(np.isin(records.report_year, analysis.report_years)[records.report_of])
+    if analysis.asked_years:
+        covered = np.zeros(len(records), dtype=bool)
+        for year in analysis.asked_years:
+            covered |= records.year_mask(year)
+        constraints.append(covered | ~records.has_years)
+    if not constraints:
+        return None
+    favoured = mask.copy() if mask is not None else np.ones(len(records), dtype=bool)
+    for constraint in constraints:
+        narrowed = favoured & constraint
+        if narrowed.any():
+            favoured = narrowed
+    return np.flatnonzero(favoured)
+
+
+def test_favoured_chunks_narrowed_per_report_equal_the_chunk_masks(retriever):
+    from rag.evaluation import load_questions
+    questions = [q.question for q in load_questions(ROOT / "eval" / "questions.jsonl")]
+    some = sorted({c.source for c in retriever.records})[:3]
+    scopes = [None, Scope(sources=frozenset(some)), Scope(years=frozenset({2023}))]
+    compared = 0
+    for scope in scopes:
+        mask, reports = retriever._in_scope(scope)[:2] if scope is not None else (None, None)
+        for question in questions:
+            for side in retriever.analyse(question, scope).sides():
+                expected = _favoured_reference(retriever, side, mask)
+                got = retriever._favoured(side, reports)
+                assert (got is None) == (expected is None), question
+                if got is not None:
+                    compared += 1
+                    assert got.tolist() == expected.tolist(), (question, scope)
+    assert compared >= 100
 
 
 def test_records_read_texts_from_sqlite_in_any_order(shipped):

@@ -34,6 +34,11 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_recent([text], "query")[0]
 
+    def forget(self) -> None:
+        """Drop the recently embedded vectors (a benchmark times each question as if first asked)."""
+        with self._lock:
+            self._recent.clear()
+
     def embed_recent(self, texts: list[str], kind: Kind) -> np.ndarray:
         """Like embed_batch, thread-safe, reusing the vectors of recently embedded texts."""
         with self._lock:

@@ -55,7 +55,15 @@ def _full_name_ok(name: str) -> bool:
     return len(name) >= 3 or name.endswith(("县", "旗", "市", "省"))
 
 
-def alias_table(gaz: Gazetteer, known: Iterable[Place]) -> dict[str, list[Place]]:
+class AliasTable(dict):
+    """Abbreviated name → places, knowing its longest name (a question is scanned for names up to it)."""
+
+    def __init__(self, table: dict[str, list[Place]]):
+        super().__init__(table)
+        self.longest = max((len(a) for a in table), default=0)
+
+
+def alias_table(gaz: Gazetteer, known: Iterable[Place]) -> AliasTable:
     """Abbreviated names to look for: every known place and its parents, plus uncommon county/city names."""
     table: dict[str, list[Place]] = {}
     common = _common_words()
@@ -69,7 +77,7 @@ def alias_table(gaz: Gazetteer, known: Iterable[Place]) -> dict[str, list[Place]
                 bucket = table.setdefault(item.alias, [])
                 if item not in bucket:
                     bucket.append(item)
-    return {alias: places for alias, places in table.items() if places}
+    return AliasTable({alias: places for alias, places in table.items() if places})
 
 
 def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | None = None,
@@ -79,7 +87,8 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
     `pinyin` is `pinyin_table(gaz, aliases)`, built once by the caller (it takes a while).
     """
     aliases = aliases if aliases is not None else {}
-    longest = max(gaz.max_name, max((len(a) for a in aliases), default=0))
+    longest = max(gaz.max_name, aliases.longest if isinstance(aliases, AliasTable) else
+                  max((len(a) for a in aliases), default=0))
     mentions: list[Mention] = []
     bounds: set[int] | None = None  # jieba's word boundaries, read when an abbreviated name is first met
     position = 0

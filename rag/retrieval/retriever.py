@@ -54,7 +54,7 @@ class Retriever:
         self.prior = MetadataPrior(self.records)
         self.status = None  # how the index stands against the corpus (an IndexStatus, set by from_settings)
         self._lock = threading.Lock()
-        self._scoped: dict[Scope, tuple[np.ndarray, CorpusPlaces]] = {}
+        self._scoped: dict[Scope, tuple[np.ndarray, np.ndarray, CorpusPlaces]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, config: RetrievalConfig | None = None,
@@ -81,16 +81,18 @@ class Retriever:
 
     def corpus_for(self, scope: Scope | None) -> CorpusPlaces:
         """The places and reports of the chunks in scope (the whole corpus when scope is None)."""
-        return self._in_scope(scope)[1] if scope is not None and not scope.is_all else self.corpus
+        return self._in_scope(scope)[2] if scope is not None and not scope.is_all else self.corpus
 
-    def _in_scope(self, scope: Scope) -> tuple[np.ndarray, CorpusPlaces]:
-        """A boolean mask over the store's chunks and the CorpusPlaces of those chunks, cached per scope."""
+    def _in_scope(self, scope: Scope) -> tuple[np.ndarray, np.ndarray, CorpusPlaces]:
+        """Boolean masks over the store's chunks and over its reports, and the CorpusPlaces of those
+        reports, cached per scope."""
         with self._lock:
             cached = self._scoped.get(scope)
         if cached is None:
-            mask = self.records.scope_mask(scope)
-            cached = (mask, CorpusPlaces(facts for source, facts in self.records.reports
-                                         if scope.admits(source, facts)))
+            reports = self.records.scope_reports(scope)
+            cached = (self.records.scope_mask(scope, reports),
+                      reports, CorpusPlaces(facts for admitted, (_, facts) in zip(reports, self.records.reports)
+                                            if admitted))
             with self._lock:
                 if len(self._scoped) > 256:
                     self._scoped.clear()
@@ -112,13 +114,13 @@ class Retriever:
         analysis = analysis or self.analyse(question, scope)
         if not len(self.records):
             return []
-        mask = self._in_scope(scope)[0] if scope is not None and not scope.is_all else None
+        mask, reports = self._in_scope(scope)[:2] if scope is not None and not scope.is_all else (None, None)
         if mask is not None and not mask.any():
             return []
         sides = analysis.sides()
         own = analysis.own_words() if len(sides) > 1 else {}
         ranked = [self._rank(side, own[side.places[0]].simplified if side.places and side.places[0] in own
-                             else self._side_text(side, analysis), mask) for side in sides]
+                             else self._side_text(side, analysis), mask, reports) for side in sides]
         return self._interleave(ranked, k)
 
     def _side_text(self, side: QueryAnalysis, whole: QueryAnalysis) -> str:
@@ -133,7 +135,9 @@ class Retriever:
                 text = text.replace(str(year), "")
         return text
 
-    def _rank(self, analysis: QueryAnalysis, text: str, mask: np.ndarray | None) -> list[tuple[int, float, dict]]:
+    def _rank(self, analysis: QueryAnalysis, text: str, mask: np.ndarray | None,
+              reports: np.ndarray | None) -> list[tuple[int, float, dict]]:
+        """Candidates of one side, best first; `mask` and `reports` are the scope's chunks and reports."""
         config, n = self.config, self.config.candidates
         expansions = analysis.expansions
         dense_text = " ".join([text, *expansions]) if analysis.english and config.expand_dense else text
@@ -149,10 +153,10 @@ class Retriever:
         dense_top, _ = self.store.search(query_vector, n, mask)
         lexical_top, _ = top_positive(lexical_all, n)
         lists = [dense_top, lexical_top]
-        favoured = self._favoured(analysis, mask)
+        favoured = self._favoured(analysis, reports)
         if favoured is not None:
-            lists.append(self.store.search(query_vector, n, favoured)[0])
-            lists.append(top_positive(np.where(favoured, lexical_all, 0), n)[0])
+            lists.append(self.store.search_among(query_vector, n, favoured)[0])
+            lists.append(favoured[top_positive(lexical_all[favoured], n)[0]])
         ids = np.unique(np.concatenate(lists)).astype("int64")
         dense = self.store.scores_of(query_vector, ids)
         lexical = lexical_all[ids]
@@ -167,27 +171,31 @@ class Retriever:
         return [(int(ids[i]), float(final[i]), {"dense": float(dense[i]), "lexical": float(lexical[i]),
                                                 "prior": float(prior[i])}) for i in top]
 
-    def _favoured(self, analysis: QueryAnalysis, mask: np.ndarray | None) -> np.ndarray | None:
-        """Chunks the prior does not discount (the asked place's reports, of the asked years), or None
-        when nothing is asked that the prior acts on. Each constraint is dropped if it leaves none."""
+    def _favoured(self, analysis: QueryAnalysis, reports: np.ndarray | None) -> np.ndarray | None:
+        """Positions (ascending) of the chunks in scope (`reports`: admitted reports, None for all) that
+        the prior does not discount: the asked place's reports, of the asked years. None when nothing is
+        asked that the prior acts on. Each constraint is dropped if it leaves no chunk. Narrowed per
+        report first, so the cost follows the favoured chunks, not the corpus."""
         records = self.records
+        if not (analysis.places or analysis.report_years or analysis.asked_years):
+            return None
+        held = records.has_chunks if reports is None else records.has_chunks & reports
         constraints = []
         if analysis.places:
-            constraints.append(records.chunk_mask(records.reports_of_places([p.key for p in analysis.places])))
+            constraints.append(records.report_flags(records.reports_of_places([p.key for p in analysis.places])))
         if analysis.report_years:
-            constraints.append(records.report_year_mask(analysis.report_years))
-        if analysis.asked_years:
-            covered = np.zeros(len(records), dtype=bool)
-            for year in analysis.asked_years:
-                covered |= records.year_mask(year)
-            constraints.append(covered | ~records.has_years)
-        if not constraints:
-            return None
-        favoured = mask.copy() if mask is not None else np.ones(len(records), dtype=bool)
+            constraints.append(np.isin(records.report_year, analysis.report_years))
         for constraint in constraints:
-            narrowed = favoured & constraint
+            narrowed = held & constraint
             if narrowed.any():
-                favoured = narrowed
+                held = narrowed
+        favoured = records.chunks_of(held)
+        if analysis.asked_years:
+            keep = ~records.has_years[favoured]
+            for year in analysis.asked_years:
+                keep |= records.year_mask(year)[favoured]
+            if keep.any():
+                favoured = favoured[keep]
         return favoured
 
     def _interleave(self, ranked: list[list[tuple[int, float, dict]]], k: int) -> list[Passage]:

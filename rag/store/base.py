@@ -30,6 +30,7 @@ class Store(ABC):
     """Chunks (`records`), their vectors (in the backend) and BM25 over their tokens (`lexical`)."""
 
     name = "base"
+    exact_limit = 0  # search_among scores at most this many admitted chunks exactly itself
 
     def __init__(self, manifest: Manifest, records: ChunkRecords, lexical: BM25 | None):
         self.manifest = manifest
@@ -90,6 +91,19 @@ class Store(ABC):
         if not len(ids):
             return np.zeros(0, dtype="float32")
         return (self.vectors(ids) @ np.asarray(query_vector, dtype="float32")).astype("float32")
+
+    def search_among(self, query_vector: np.ndarray, k: int, ids: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """`search` admitting only chunk positions `ids` (ascending); exact among them when they are at
+        most `exact_limit`, without a pass over the whole corpus."""
+        ids = np.asarray(ids, dtype="int64")
+        if len(ids) <= self.exact_limit:
+            scores = self.scores_of(query_vector, ids)
+            order = np.lexsort((ids, -scores))[:k]
+            return ids[order], scores[order]
+        mask = np.zeros(len(self), dtype=bool)
+        mask[ids] = True
+        return self.search(query_vector, k, mask)
 
     def index_scores(self, query_vector: np.ndarray) -> np.ndarray:
         """Cosine score of every chunk, in chunk order (exact; for tests and benchmarks)."""

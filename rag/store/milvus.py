@@ -53,6 +53,7 @@ class MilvusStore(Store):
     """Vectors in Milvus (FLAT while small, HNSW beyond the threshold), searched by inner product."""
 
     name = "milvus"
+    exact_limit = BRUTE_FORCE
 
     def __init__(self, manifest: Manifest, records: ChunkRecords, lexical, client=None,
                  pending: np.ndarray | None = None):
@@ -62,9 +63,10 @@ class MilvusStore(Store):
 
     @classmethod
     def create(cls, manifest: Manifest, chunks, vectors: np.ndarray, lexical=None,
-               hnsw_threshold: int | None = None, milvus_uri: str = "") -> MilvusStore:
+               ann_threshold: int | None = None, milvus_uri: str = "") -> MilvusStore:
         records = chunks if isinstance(chunks, ChunkRecords) else ChunkRecords.from_chunks(list(chunks))
-        manifest.ann = choose_ann(len(records), *([hnsw_threshold] if hnsw_threshold is not None else []))
+        manifest.ann = choose_ann(len(records), *([ann_threshold] if ann_threshold is not None else []),
+                                  large="hnsw")
         manifest.store_options = {"uri": milvus_uri}
         return cls(manifest, records, lexical, pending=np.ascontiguousarray(vectors, dtype="float32"))
 

@@ -38,6 +38,8 @@ class ChunkRecords(Sequence):
         self.report_year = np.array([f.year if f.year is not None else -1 for _, f in reports], dtype="int32")
         self._places = [f.place for _, f in reports]
         self._by_place: dict[str, list[int]] | None = None
+        self._unplaced: np.ndarray | None = None
+        self._by_report: tuple[np.ndarray, np.ndarray] | None = None
         self._year_masks: dict[int, np.ndarray] = {}
         self._has_years: np.ndarray | None = None
 
@@ -100,10 +102,14 @@ class ChunkRecords(Sequence):
 
     # --- vectorised views ----------------------------------------------------------------
 
-    def scope_mask(self, scope: Scope) -> np.ndarray:
-        """Boolean mask over chunks: those of the reports `scope` admits (computed per report)."""
-        admitted = np.fromiter((scope.admits(source, facts) for source, facts in self.reports), dtype=bool,
-                               count=len(self.reports))
+    def scope_reports(self, scope: Scope) -> np.ndarray:
+        """Boolean mask over reports: those `scope` admits."""
+        return np.fromiter((scope.admits(source, facts) for source, facts in self.reports), dtype=bool,
+                           count=len(self.reports))
+
+    def scope_mask(self, scope: Scope, reports: np.ndarray | None = None) -> np.ndarray:
+        """Boolean mask over chunks: those of the reports `scope` admits (`reports`, when computed)."""
+        admitted = self.scope_reports(scope) if reports is None else reports
         return admitted[self.report_of] if len(self) else np.zeros(0, dtype=bool)
 
     def _place_index(self) -> tuple[dict[str, list[int]], dict[str, list[int]], list[str], list[int]]:
@@ -131,8 +137,9 @@ class ChunkRecords(Sequence):
         (the asked places' own reports 1, of places around them 0.5, inside them 0.2, unknown 0.5)."""
         by_place, by_candidate, sorted_places, sorted_reports = self._place_index()
         match = np.zeros(len(self.reports), dtype="float64")
-        unknown = [i for i, place in enumerate(self._places) if not place]
-        match[unknown] = 0.5
+        if self._unplaced is None:
+            self._unplaced = np.array([i for i, place in enumerate(self._places) if not place], dtype="int64")
+        match[self._unplaced] = 0.5
         for key in keys:
             lo = bisect_left(sorted_places, key + "/")
             hi = bisect_left(sorted_places, key + "0")  # "0" follows "/": every path under key
@@ -147,10 +154,39 @@ class ChunkRecords(Sequence):
             match[by_candidate.get(key, [])] = 1.0
         return match
 
-    def chunk_mask(self, report_ids: np.ndarray) -> np.ndarray:
+    def _grouping(self) -> tuple[np.ndarray, np.ndarray]:
+        """Chunk positions grouped by report, and where each report's group starts (built on first use)."""
+        if self._by_report is None:
+            order = np.argsort(self.report_of, kind="stable")
+            ptr = np.zeros(len(self.reports) + 1, dtype="int64")
+            np.cumsum(np.bincount(self.report_of, minlength=len(self.reports)), out=ptr[1:])
+            with self._lock:
+                self._by_report = (order, ptr)
+        return self._by_report
+
+    def chunks_of(self, report_flags: np.ndarray) -> np.ndarray:
+        """Positions, ascending, of the chunks of the reports flagged True (cost grows with their number)."""
+        order, ptr = self._grouping()
+        reports = np.flatnonzero(report_flags)
+        lengths = ptr[reports + 1] - ptr[reports]
+        total = int(lengths.sum())
+        if not total:
+            return np.zeros(0, dtype="int64")
+        if total > len(self) // 8:  # many: one pass over the chunks beats sorting them
+            return np.flatnonzero(np.asarray(report_flags)[self.report_of]).astype("int64")
+        starts = np.repeat(ptr[reports] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        return np.sort(order[starts + np.arange(total)]).astype("int64")
+
+    @property
+    def has_chunks(self) -> np.ndarray:
+        """Boolean per report: it holds a chunk (the last reports of a truncated synthetic store may not)."""
+        return np.diff(self._grouping()[1]) > 0
+
+    def report_flags(self, report_ids: np.ndarray) -> np.ndarray:
+        """Boolean per report: True for these report ids."""
         flags = np.zeros(len(self.reports), dtype=bool)
         flags[report_ids] = True
-        return flags[self.report_of] if len(self) else np.zeros(0, dtype=bool)
+        return flags
 
     def year_mask(self, year: int) -> np.ndarray:
         """Chunks whose section years include `year` (built on first use, then cached)."""
@@ -169,9 +205,6 @@ class ChunkRecords(Sequence):
         if self._has_years is None:
             self._has_years = np.diff(self.year_ptr) > 0
         return self._has_years
-
-    def report_year_mask(self, years: list[int]) -> np.ndarray:
-        return np.isin(self.report_year, years)[self.report_of] if len(self) else np.zeros(0, dtype=bool)
 
     def covered(self, ids: np.ndarray, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """For chunks `ids`: whether each has section years, and whether one of them is in `years`."""
