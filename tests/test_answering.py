@@ -868,3 +868,13 @@ def test_a_question_asking_two_figures_names_each_or_gives_no_direct_line(real_i
     # Only the growth rate of 广州 2020 is in the sentence chosen for "规模": no line that reads as the whole answer.
     partial = rag.answer("广州全市2020年的GDP规模和增速是多少?", mode="extractive")
     assert not partial.text.startswith("答：")
+
+
+def test_the_asked_head_after_the_asked_word_anchors_the_figure(monkeypatch):
+    """「…烤烟种植面积32千公顷,增长9.1%;产量0.55万吨」: 烤烟's 产量, not the grain 产量 before it."""
+    from rag.answering.direct import direct_value
+
+    analysis = analyse("宜章县2023年烤烟产量多少?")
+    sentence = "产量47.6万吨,增长3.2%。烤烟种植面积32千公顷,增长9.1%;产量0.55万吨,增长24.9%。"
+    assert direct_value(sentence, analysis, None, ["烤烟", "产量"]) == "0.55万吨"
+    assert direct_value(sentence, analysis, None, ["产量"]) == "47.6万吨"

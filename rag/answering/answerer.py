@@ -12,7 +12,7 @@ from ..retrieval.query import analyse, check_question
 from ..types import Answer, Citation, Passage, Scope
 from .citations import NUMBER, check_citations
 from .claims import ClaimCheck, claim_problems, describe
-from .direct import GROWTH_ASKED, LISTING, asked_items, asks_several, direct_value, is_threshold, item_value, whose
+from .direct import GROWTH_ASKED, HEAD_WORDS, LISTING, asked_items, asks_several, direct_value, is_threshold, item_value, whose
 from .extractive import (
     ASKED_UNIT,
     MONEY_HEADS,
@@ -289,7 +289,9 @@ class Answerer:
         unit = ASKED_UNIT.search(side.simplified)
         weights = self.scorer.query_weights(side)
         names = metric_names(side, weights)
-        words = names + sorted(weights, key=lambda t: -weights[t])
+        heads = [n for n in names if n in HEAD_WORDS]  # the head (产量) after the rarer words that say whose it is
+        words = [n for n in names if n not in heads] + sorted((t for t in weights if t not in heads),
+                                                             key=lambda t: -weights[t]) + heads
         amount = asked_head(side) in MONEY_HEADS and not GROWTH_ASKED.search(side.text)
         found = []
         for number, sentence in enumerate(chosen, start=1):

@@ -40,6 +40,10 @@ def is_threshold(sentence: str, value: str) -> bool:
     return position > 0 and bool(MARK_CUE.search(text[max(0, position - 3):position]))
 
 
+HEAD_WORDS = {"产量", "面积", "人数", "总值", "产值", "收入", "总额", "支出", "投资额", "销售额", "营业额", "利润", "余额"}
+HEAD_REACH = 30  # characters after the asked word within which its head still belongs to it
+
+
 def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
     """The figure in `sentence` that answers the question, with its unit; None when it is not clear."""
     text = to_simplified(sentence)
@@ -53,6 +57,10 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
         position = text.find(word)
         if position >= 0:
             anchor = position
+            head = next((h for h in metric_words if h in HEAD_WORDS and h not in word), None)
+            later = text.find(head, position + len(word), position + len(word) + HEAD_REACH) if head else -1
+            if later >= 0:
+                anchor = later  # "烤烟种植面积32千公顷,增长9.1%;产量0.55万吨": the asked head after the asked word
             break
     after = [q for q in quantities if q.start() > anchor] or quantities
     listed = _item_of_list(text, anchor, quantities, analysis)
