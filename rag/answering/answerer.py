@@ -12,7 +12,17 @@ from ..retrieval.query import analyse, check_question
 from ..types import Answer, Citation, Passage, Scope
 from .citations import NUMBER, check_citations
 from .claims import ClaimCheck, claim_problems, describe
-from .direct import GROWTH_ASKED, HEAD_WORDS, LISTING, asked_items, asks_several, direct_value, is_threshold, item_value, whose
+from .direct import (
+    GROWTH_ASKED,
+    HEAD_WORDS,
+    LISTING,
+    asked_items,
+    asks_several,
+    direct_value,
+    is_threshold,
+    item_value,
+    whose,
+)
 from .extractive import (
     ASKED_UNIT,
     MONEY_HEADS,
