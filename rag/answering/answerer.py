@@ -19,6 +19,7 @@ from .direct import (
     asked_items,
     asks_several,
     direct_value,
+    is_rate,
     is_threshold,
     item_value,
     whose,
@@ -277,11 +278,9 @@ class Answerer:
                 value = item_value(item, sentence.text)
                 if value:
                     passage = passages[sentence.passage]
-                    figure = NUMBER.search(value.replace(",", "")).group()
-                    weights = self.scorer.query_weights(item_question)
-                    problems = claim_problems(figure, sentence.text, passage, item_question,
-                                              metric_names(item_question, weights), False)
-                    found.append((number, passage, value, ClaimCheck(figure, sentence.text, problems)))
+                    names = metric_names(item_question, self.scorer.query_weights(item_question))
+                    found.append((number, passage, value,
+                                  _checked(value, sentence.text, passage, item_question, names, False)))
                     break
         if len(items) < 2 or len(found) < len(items) or len({value for _, _, value, _ in found}) < len(found) \
                 or any(is_rate(value) and not RATE_ITEM.search(item) for item, (_, _, value, _) in zip(items, found)):
@@ -310,9 +309,7 @@ class Answerer:
                 continue
             value = direct_value(sentence.text, side, unit.group(1) if unit else None, words)
             if value:
-                figure = NUMBER.search(value.replace(",", "")).group()
-                check = ClaimCheck(figure, sentence.text, claim_problems(figure, sentence.text, passage, side, names,
-                                                                         amount))
+                check = _checked(value, sentence.text, passage, side, names, amount)
                 found.append((bool(check.problems), is_threshold(sentence.text, value), -sentence.score, number,
                               passage, value, check))
         if not found:
@@ -321,11 +318,13 @@ class Answerer:
         return number, passage, value, check
 
 
+def _checked(value: str, sentence: str, passage: Passage, side, names: list[str], amount: bool) -> ClaimCheck:
+    """The claim check of a direct line's figure ("2720.16亿元") as `sentence` states it."""
+    figure = NUMBER.search(value.replace(",", "")).group()
+    return ClaimCheck(figure, sentence, claim_problems(figure, sentence, passage, side, names, amount))
+
+
 RATE_ITEM = re.compile(r"增|速|率|比重|比例|占|幅|百分")
-
-
-def is_rate(value: str) -> bool:
-    return value.endswith(("%", "％", "百分点", "倍"))
 
 
 def _side_not_found(side, english: bool) -> str:

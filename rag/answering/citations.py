@@ -131,13 +131,13 @@ def check_citations(text: str, passages: list[Passage], question: str = "",
             warnings.append(f"unverified: the sentence names {other[0]} but cites a report of {other[1]}")
             failed += [n for n in facts or years if n not in failed]
             flagged = True
-        if not chosen and len(WORDS.findall(body)) >= MIN_CLAIM_CHARS and not flagged:
-            chosen = wording_source(body, passages, analysis.simplified)
+        if not chosen and len(WORDS.findall(body)) >= MIN_CLAIM_CHARS:
+            chosen = [] if flagged else wording_source(body, passages, analysis.simplified)
             if chosen:
                 warnings.append(f"cited a sentence that cited nothing: its wording is the passage's ({body.strip()[:40]})")
-        if not chosen and len(WORDS.findall(body)) >= MIN_CLAIM_CHARS:
-            warnings.append(f"uncited: a sentence of the answer cites no passage ({body.strip()[:60]})")
-            flagged = True
+            else:
+                warnings.append(f"uncited: a sentence of the answer cites no passage ({body.strip()[:60]})")
+                flagged = True
         out.append(_with_markers(body, chosen, order, unverified if flagged else ""))
     return CheckedText("".join(out).strip(), [passages[i] for i in order], list(dict.fromkeys(warnings)),
                        list(dict.fromkeys(failed)))

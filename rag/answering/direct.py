@@ -65,17 +65,17 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     after = [q for q in quantities if q.start() > anchor] or quantities
     listed = _item_of_list(text, anchor, quantities, analysis)
     if listed is not None:
-        return _as_written(text, listed, listed.group(0).strip())
+        return _as_written(text, listed)
     dated = _of_asked_year(text, after, analysis)
     if dated is not None:
-        return _as_written(text, dated, dated.group(0).strip() if dated.group(2) else dated.group(1))
+        return _as_written(text, dated)
     if GROWTH_ASKED.search(analysis.text):
         growth = [q for q in after if q.group(2) in RATE_UNITS and GROWTH_WORD.search(text[max(0, q.start() - 8):q.start()])]
         respective = _respective(text, anchor, quantities)
         if respective is not None:
-            return _as_written(text, respective, respective.group(0).strip())
+            return _as_written(text, respective)
         if growth:
-            return _as_written(text, growth[0], growth[0].group(0).strip())
+            return _as_written(text, growth[0])
     chosen = after[0]
     if chosen.group(2) in ("个百分点", "百分点") and not CHANGE_ASKED.search(analysis.text):
         level = [q for q in after if q.group(2) in ("%", "％") and q.start() > chosen.start()]
@@ -83,15 +83,15 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     if len(after) > 1 and FROM_TO.match(text[max(0, chosen.start() - 1):after[1].start()]) \
             and not _names_year_before(text, chosen.start(), analysis):
         chosen = after[1]  # "从619.98亿元增长到880亿元": the figure reached, unless the start year is asked
-    value = chosen.group(0).strip() if chosen.group(2) else chosen.group(1)
-    return _as_written(text, chosen, value)
+    return _as_written(text, chosen)
 
 
 QUALIFIER = re.compile(r"\s*(左右|以上|以下|以内|多)")
 
 
-def _as_written(text: str, quantity: re.Match, value: str) -> str:
-    """The value as the report qualifies it: "第71位", "8%左右", "110亿元以上"."""
+def _as_written(text: str, quantity: re.Match) -> str:
+    """The value with its unit, as the report qualifies it: "第71位", "8%左右", "110亿元以上"."""
+    value = quantity.group(0).strip()  # the number alone when it has no unit
     if text[max(0, quantity.start() - 1):quantity.start()] == "第":
         value = f"第{value}"
     qualifier = QUALIFIER.match(text, quantity.end()) if quantity.group(2) else None
@@ -100,6 +100,11 @@ def _as_written(text: str, quantity: re.Match, value: str) -> str:
 
 CHANGE_ASKED = re.compile(r"提高|提升|增加|增长|下降|减少|变化|change|increase|decrease|rise|fall|grow", re.I)
 RATE_UNITS = ("%", "％", "个百分点", "百分点", "倍")
+
+
+def is_rate(value: str) -> bool:
+    """"8.6%", "15.6个百分点", "2.9倍": a rate or a change, not an amount."""
+    return value.endswith(RATE_UNITS)
 RESPECTIVELY = re.compile(r"分别(?:增长|增加|提高|上升|下降|减少|为|是|达到|达)?\s*$")
 
 
@@ -229,7 +234,7 @@ def item_value(item: str, sentence: str) -> str | None:
     quantities = _quantities(text)
     for q in quantities:
         if q.group(2) and q.group(2)[-1] in MEASURE_WORDS and text.startswith(item[:2], q.end()):
-            return _as_written(text, q, q.group(0).strip())
+            return _as_written(text, q)
     for name in (item, item[-2:]):
         at = text.find(name)
         if at >= 0:
@@ -239,7 +244,7 @@ def item_value(item: str, sentence: str) -> str | None:
                 chosen = after[0]
                 if len(after) > 1 and FROM_TO.match(text[max(0, chosen.start() - 1):after[1].start()]):
                     chosen = after[1]  # "从36388元提高至44574元": the figure reached
-                return _as_written(text, chosen, chosen.group(0).strip() if chosen.group(2) else chosen.group(1))
+                return _as_written(text, chosen)
     return None
 
 

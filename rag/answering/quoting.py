@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from ..textnorm import to_simplified
+
 MARKER_LIKE = re.compile(r"\[(\s*\d{1,3}\s*)\]|【(\s*\d{1,3}\s*)】")
 FENCE_LIKE = re.compile(r"<\s*/?\s*资料")
 LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
@@ -30,7 +32,6 @@ LONG_TITLE = 24  # characters: a longer title is named by its facts in a prompt 
 
 def prompt_text(text: str) -> str:
     """Report text as a model reads it: simplified script (fewer tokens, one script to answer in), as data."""
-    from ..textnorm import to_simplified
     return as_data(to_simplified(text))
 
 

@@ -118,9 +118,9 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
 
 def word_bounds(text: str) -> set[int]:
     """Where jieba's words of `text` start and end: an abbreviated name must not straddle a word."""
-    from ..retrieval.lexical import _jieba
+    from ..retrieval.lexical import jieba_engine
     bounds, at = {0}, 0
-    for word in _jieba().cut(text):
+    for word in jieba_engine().cut(text):
         at += len(word)
         bounds.add(at)
     return bounds

@@ -24,7 +24,7 @@ FILES = ("bm25_ptr.npy", "bm25_docs.npy", "bm25_tf.npy", "bm25_lengths.npy", "bm
 
 
 @lru_cache(maxsize=1)
-def _jieba():  # shared: the one configured jieba
+def jieba_engine():  # the one configured jieba, shared with place-name boundaries
     import logging
 
     import jieba
@@ -36,7 +36,7 @@ def _jieba():  # shared: the one configured jieba
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens, lower-cased, without punctuation and stopwords."""
     tokens = []
-    for token in _jieba().cut_for_search(text.lower()):
+    for token in jieba_engine().cut_for_search(text.lower()):
         token = token.strip()
         if token and token not in STOPWORDS and _KEEP.fullmatch(token):
             tokens.append(token)
