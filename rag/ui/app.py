@@ -124,9 +124,10 @@ def build_app() -> gr.Blocks:
         comment.submit(h.send_comment, [comment, target, conv], [feedback_note, comment], **quiet)
         examples.click(lambda sample: sample[0] if sample else "", [examples], [question])
         # The file widget is not an output: it is never busy, so files dropped meanwhile are not lost.
+        # "always_last": files added while a check runs are checked right after it (the default, "once",
+        # would drop that upload event).
         upload.upload(h.upload, [upload, conv, share, token, handled], [upload_note, jobs, handled],
-                      concurrency_limit=None,
-                      **quiet)
+                      concurrency_limit=None, trigger_mode="always_last", **quiet)
         delete_btn.click(h.delete, [doomed, token, conv], [upload_note, jobs], concurrency_limit=None, **quiet)
         timer.tick(h.poll, [conv, seen, mode, *filters, doomed], [jobs, *library_outputs, status, seen],
                    concurrency_limit=None, **quiet)
