@@ -1,6 +1,7 @@
 """Script conversion shared by ingest, retrieval and answering."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 
@@ -13,3 +14,13 @@ def _t2s():
 def to_simplified(text: str) -> str:
     """Traditional → simplified Chinese (same length for the characters that matter here)."""
     return _t2s().convert(text) if text else text
+
+
+_YEAR_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0"}
+CHINESE_YEAR = re.compile(r"(?<![〇零○Ｏ一二三四五六七八九十])([一二][〇零○Ｏ一二三四五六七八九]{3})年")
+
+
+def arabic_years(text: str) -> str:
+    """Years written in Chinese numerals as digits: 二〇二三年 → 2023年 (same length)."""
+    return CHINESE_YEAR.sub(lambda m: "".join(_YEAR_DIGITS[c] for c in m.group(1)) + "年", text)
+

@@ -67,3 +67,12 @@ def test_a_first_line_that_runs_into_the_text_gives_a_short_title():
     assert find_title(news, ((0, len(news)),)) == "3月29日,开阳县第十八届人民代表大会第二次会议在县人民会场开幕"
     bulletin = "2023年宜章縣國民經濟和社會發展統計公報 2023年,宜章縣全面貫徹落實黨的二十大和省委十二屆四次全會精神"
     assert find_title(bulletin, ((0, len(bulletin)),)) == "2023年宜章縣國民經濟和社會發展統計公報"
+
+
+def test_a_year_in_chinese_numerals_is_read_as_the_reports_year():
+    title = "子洲县二〇二三年国民经济和社会发展统计公报"
+    text = f"{title}\n子洲县统计局\n2024年4月15日\n2023年,全县实现地区生产总值98.38亿元。"
+    facts = read_facts(text, 0, len(text), title)
+    assert (facts.kind, facts.year, facts.years) == ("statistics", 2023, (2023,))
+    assert facts.place == "陕西省/榆林市/子洲县"
+

@@ -156,3 +156,30 @@ def test_a_county_name_inside_other_words_is_no_place(shipped_fresh):
     answer = shipped_fresh.answer("金秀縣2023年一般公共預算收入預計完成多少?", mode="extractive")
     assert answer.text.startswith("答：来宾市金秀瑶族自治县2023年为")
     assert all(c.facts.place.endswith("金秀瑶族自治县") for c in answer.citations)
+
+
+@pytest.fixture
+def shipped_fresh2(monkeypatch):
+    """The second fresh tuning corpus (eval/fresh2: 13 places in 12 provinces) and its shipped index."""
+    yield from shipped(monkeypatch, OUTSIDE.parent.parent / "fresh2")
+
+
+def test_an_english_name_not_in_pinyin_is_read_as_the_held_place_it_sounds_like(shipped_fresh2):
+    answer = shipped_fresh2.answer("What was Ejin Horo Banner's general public budget revenue in 2019?",
+                                   mode="extractive")
+    assert "Answer: 鄂尔多斯市伊金霍洛旗, 2019: 75.2亿元 [1]" in answer.text
+    assert "read as 鄂尔多斯市伊金霍洛旗, the held place it sounds like" in " ".join(answer.warnings)
+    assert all(c.facts.place.endswith("伊金霍洛旗") for c in answer.citations)
+
+
+def test_an_english_place_name_nothing_matches_is_refused_not_answered_from_another_place(shipped_fresh2):
+    """No banner of the corpus is a "Right Banner": no other place's revenue is quoted in its stead."""
+    answer = shipped_fresh2.answer("What was Sonid Right Banner's general public budget revenue in 2019?",
+                                   mode="extractive")
+    assert answer.refused and not answer.citations
+    assert "No place called “Sonid Right Banner” is known by that spelling" in answer.text
+
+
+def test_a_bulletin_titled_with_a_year_in_chinese_numerals_covers_that_year(shipped_fresh2):
+    answer = shipped_fresh2.answer("子洲县2023年地区生产总值是多少?", mode="extractive")
+    assert answer.text.startswith("答：榆林市子洲县2023年为98.38亿元[1]。")

@@ -31,6 +31,11 @@ def narrow_namesakes(analysis: QueryAnalysis, corpus: CorpusPlaces) -> QueryAnal
 
 def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -> str | None:
     """Why no indexed report can answer this (a place or year no report covers), or None."""
+    if analysis.unknown_names and not analysis.places:
+        names = "、".join(f"“{name}”" for name in analysis.unknown_names[:MAX_NAMED])
+        return (f"No place called {names} is known by that spelling; ask with its Chinese name, as the "
+                f"reports write it." if english
+                else f"无法识别地名{names}；请用中文地名提问。")
     if analysis.missing and not analysis.places:
         names = "、".join(_label(p) for p in analysis.missing[:MAX_NAMED])
         return (f"No indexed report is about {names}." if english
@@ -53,10 +58,10 @@ def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -
 
 
 def ambiguity_note(analysis: QueryAnalysis, english: bool) -> str | None:
-    """Say so when a name fits several places of the corpus (each is then answered on its own)."""
-    if not analysis.ambiguous:
-        return None
-    parts = []
+    """Say so when a name fits several places of the corpus (each is then answered on its own), or an
+    English name was read as the held place it sounds like."""
+    parts = [f"“{name}” is not a pinyin name; read as {place.label}, the held place it sounds like." if english
+             else f"“{name}”不是拼音地名，按读音相近的已收录地方{place.label}作答。" for name, place in analysis.sounded]
     for word, places in analysis.ambiguous:
         labels = "、".join(p.label for p in places)
         kept = [p for p in places if p in analysis.places]
@@ -68,4 +73,4 @@ def ambiguity_note(analysis: QueryAnalysis, english: bool) -> str | None:
         else:
             parts.append(f"“{word}” may mean {labels}; each is answered separately." if english
                          else f"“{word}”对应已收录的多个地方（{labels}），以下分别作答。")
-    return " ".join(parts)
+    return " ".join(parts) or None

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ..places import Place, find_mentions, gazetteer
 from ..places.mentions import alias_table
-from ..textnorm import to_simplified
+from ..textnorm import arabic_years, to_simplified
 from ..types import ReportFacts
 from .periods import periods_named, plan_section_start
 
@@ -40,8 +40,8 @@ BODY_CHARS = 30000
 
 def read_facts(text: str, start: int, end: int, title: str) -> ReportFacts:
     """Facts of the report in text[start:end] whose title is `title`."""
-    body = to_simplified(text[start:min(end, start + BODY_CHARS)])
-    simple_title = to_simplified(title)
+    body = arabic_years(to_simplified(text[start:min(end, start + BODY_CHARS)]))
+    simple_title = arabic_years(to_simplified(title))
     notes: list[str] = []
     kind = report_kind(simple_title, body[:HEADER_CHARS])
     year = report_year(simple_title, body, kind)

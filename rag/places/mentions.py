@@ -140,7 +140,82 @@ def pinyin_table(gaz: Gazetteer, aliases: dict[str, list[Place]]) -> dict[str, l
         spelled = "".join(lazy_pinyin(alias))
         if spelled.isascii() and len(spelled) >= 4:
             table.setdefault(spelled, []).extend(places)
+    for place in gaz.places:  # the full name, level included: "Sunite Youqi", "Jianyang Shi"
+        spelled = "".join(lazy_pinyin(place.name))
+        if place.level != "town" and spelled.isascii() and place.name != place.alias:
+            if place not in table.setdefault(spelled, []):
+                table[spelled].append(place)
     return table
+
+
+DIRECTION_WORDS = {"right": "右", "left": "左", "front": "前", "rear": "后", "back": "后", "middle": "中",
+                   "central": "中", "east": "东", "west": "西", "south": "南", "north": "北", "upper": "上"}
+LEVEL_ENDINGS = ("自治旗", "自治县", "自治州", "旗", "县", "区", "市", "盟", "州", "镇", "乡")
+LEVEL_WORD_ENDINGS = {"banner": ("旗",), "county": ("县",), "district": ("区",), "city": ("市", "州", "盟"),
+                      "prefecture": ("州", "地区", "盟"), "town": ("镇",), "township": ("乡",)}
+SOUND_ALIKE = 0.8  # how close an English spelling's consonants must be to a corpus place's pinyin
+
+
+def _consonants(spelled: str) -> str:
+    """A spelling's consonant skeleton, with sounds English and pinyin write differently made one."""
+    skeleton = re.sub(r"[aeiouyw'’ -]", "", spelled.lower())
+    skeleton = skeleton.translate(str.maketrans("rdbgv", "ltpkf"))
+    return re.sub(r"(.)\1+", r"\1", skeleton)
+
+
+def sound_alike(name: str, places: Iterable[Place]) -> list[Place]:
+    """The corpus place an English name not spelled in pinyin stands for ("Sonid Right Banner" for a held
+    苏尼特右旗): same level and direction words, and a consonant skeleton close to its pinyin; [] unless one
+    place is clearly closest."""
+    from difflib import SequenceMatcher
+
+    from pypinyin import lazy_pinyin
+    words = name.split()
+    level = ENGLISH_LEVELS.get(words[-1].lower())
+    directions = "".join(DIRECTION_WORDS.get(w.lower(), "") for w in words[:-1])
+    proper = "".join(w for w in words[:-1] if w.lower() not in DIRECTION_WORDS and w.lower() != "autonomous")
+    if not level or not proper:
+        return []
+    endings = LEVEL_WORD_ENDINGS.get(words[-1].lower(), ())
+    scored = []
+    for place in places:
+        if place.level != level or (endings and not place.name.endswith(endings)):
+            continue
+        core = next((place.name[:-len(e)] for e in LEVEL_ENDINGS if place.name.endswith(e)), place.name)
+        if directions:
+            if not core.endswith(directions):
+                continue
+            core = core[:-len(directions)]
+        elif core and core[-1] in DIRECTION_WORDS.values():
+            continue
+        similarity = SequenceMatcher(None, _consonants(proper), _consonants("".join(lazy_pinyin(core)))).ratio()
+        scored.append((similarity, place))
+    scored.sort(key=lambda item: -item[0])
+    if not scored or scored[0][0] < SOUND_ALIKE or (len(scored) > 1 and scored[1][0] >= scored[0][0]):
+        return []
+    return [scored[0][1]]
+
+
+_LEVEL_NAMES = "|".join(w.capitalize() for w in ENGLISH_LEVELS)
+_NAMED_PLACE = re.compile(r"((?:[A-Z][a-z]+(?:['’-][A-Za-z]+)?\s+){1,4})(?:Autonomous\s+)?(" + _LEVEL_NAMES + r")\b")
+_NOT_A_NAME = {"The", "What", "Which", "How", "In", "For", "Of", "And", "Or", "Its", "Each", "Every", "This",
+               "That", "Whole", "Central", "Main", "Old", "New", "Our", "Their", "Did", "Does", "Was", "Were",
+               "Is", "Are", "By", "At", "From", "To", "Compare", "List", "Both", "Same", "Home", "National"}
+
+
+def unknown_english_places(text: str, mentions: list[Mention]) -> list[str]:
+    """Names an English question gives as a place ("Ejin Horo Banner") that no pinyin spelling matches."""
+    unknown = []
+    for match in _NAMED_PLACE.finditer(text):
+        words = match.group(1).split()
+        while words and words[0] in _NOT_A_NAME:
+            words.pop(0)
+        if not words:
+            continue
+        start = match.start(1) + match.group(1).index(words[0])
+        if not any(m.start < match.end() and start < m.end for m in mentions):
+            unknown.append(text[start:match.end()])
+    return unknown
 
 
 def pinyin_mentions(text: str, table: dict[str, list[Place]]) -> list[Mention]:

@@ -9,7 +9,13 @@ from functools import lru_cache
 from ..errors import QuestionError
 from ..ingest.periods import periods_named
 from ..places import Mention, Place, find_mentions, gazetteer
-from ..places.mentions import GENERIC_FULL_NAME, GENERIC_NAME, pinyin_table
+from ..places.mentions import (
+    GENERIC_FULL_NAME,
+    GENERIC_NAME,
+    pinyin_table,
+    sound_alike,
+    unknown_english_places,
+)
 from ..textnorm import to_simplified
 from .corpus_places import CorpusPlaces
 
@@ -48,6 +54,8 @@ class QueryAnalysis:
     ambiguous: list[tuple[str, list[Place]]] = field(default_factory=list)
     place_words: list[str] = field(default_factory=list)
     place_spots: list[tuple[int, Place]] = field(default_factory=list)  # where each asked place is written
+    unknown_names: list[str] = field(default_factory=list)  # "Ejin Horo Banner": a place no pinyin matches
+    sounded: list[tuple[str, Place]] = field(default_factory=list)  # such a name read as a held place
 
     @property
     def is_comparison(self) -> bool:
@@ -153,11 +161,21 @@ def _names_fully(mention: Mention) -> bool:
     return mention.kind == "name" or (mention.kind == "pinyin" and " " in mention.text.strip())
 
 
-def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place], list[Place],
-                                                                     list[tuple[str, list[Place]]], list[str],
-                                                                     list[tuple[int, Place]]]:
-    """(asked corpus places, asked places missing from the corpus, ambiguous names, names as written,
-    where each asked place is first written)."""
+@dataclass
+class ResolvedPlaces:
+    """The places a question names, as far as the gazetteer and the corpus tell."""
+
+    places: list[Place]  # asked places the corpus holds
+    missing: list[Place]  # asked places in China that no indexed report is about
+    ambiguous: list[tuple[str, list[Place]]]  # names that fit several corpus places
+    words: list[str]  # the names as written
+    spots: list[tuple[int, Place]]  # where each asked place is first written
+    unknown: list[str]  # English place names that no spelling matches
+    sounded: list[tuple[str, Place]]  # English names read as the corpus place they sound like
+
+
+def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
+    """Places (Chinese, traditional or pinyin, any level, abbreviated or full) named in `text`."""
     gaz = gazetteer()
     mentions = find_mentions(text, gaz, corpus.aliases if corpus else None,
                              pinyin=corpus.pinyin if corpus else _plain_pinyin())
@@ -185,13 +203,24 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> tuple[list[Place],
         missing = [m for m in missing if any(
             mention.kind == "name" and m in mention.candidates for mention in mentions)]
     words = [m.text for m in mentions]
-    return places, missing, ambiguous, words, spots
+    unknown, sounded = [], []
+    for name in unknown_english_places(text, mentions):
+        held = sound_alike(name, [*corpus.places.values(), *corpus.uncertain.values()]) if corpus else []
+        if not held:
+            unknown.append(name)
+        for place in held:
+            if place not in places:
+                places.append(place)
+                spots.append((text.find(name), place))
+                words.append(name)
+                sounded.append((name, place))
+    return ResolvedPlaces(places, missing, ambiguous, words, spots, unknown, sounded)
 
 
 def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     """Places (Chinese, traditional or pinyin, any level, abbreviated or full) and years in a question."""
     simplified = to_simplified(question)
-    places, missing, ambiguous, words, spots = resolve_places(simplified, corpus)
+    named = resolve_places(simplified, corpus)
     report_years = [int(y) for y in _REPORT_YEAR.findall(simplified)]
     years = []
     for match in _YEAR.finditer(simplified):
@@ -202,5 +231,5 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
             years.append(year)
     periods = periods_named(simplified)
     english = sum(ch.isascii() and ch.isalpha() for ch in question) > len(question) * 0.4
-    return QueryAnalysis(question, simplified, places, years, periods, english, report_years,
-                         missing, ambiguous, words, spots)
+    return QueryAnalysis(question, simplified, named.places, years, periods, english, report_years,
+                         named.missing, named.ambiguous, named.words, named.spots, named.unknown, named.sounded)
