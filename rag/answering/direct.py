@@ -62,7 +62,11 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
             if later >= 0:
                 anchor = later  # "烤烟种植面积32千公顷,增长9.1%;产量0.55万吨": the asked head after the asked word
             break
-    after = [q for q in quantities if q.start() > anchor] or quantities
+    after = [q for q in quantities if q.start() > anchor]
+    if not after:
+        if anchor >= 0 and asked_unit:
+            return None  # "…人均可支配收入分别增长5.5%": no figure in the asked unit after the asked metric
+        after = quantities
     listed = _item_of_list(text, anchor, quantities, analysis)
     if listed is not None:
         return _as_written(text, listed)
