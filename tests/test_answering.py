@@ -878,3 +878,36 @@ def test_the_asked_head_after_the_asked_word_anchors_the_figure(monkeypatch):
     sentence = "产量47.6万吨,增长3.2%。烤烟种植面积32千公顷,增长9.1%;产量0.55万吨,增长24.9%。"
     assert direct_value(sentence, analysis, None, ["烤烟", "产量"]) == "0.55万吨"
     assert direct_value(sentence, analysis, None, ["产量"]) == "47.6万吨"
+
+
+def test_a_long_sentence_reaches_the_model_as_the_clauses_that_name_the_asked_words():
+    from rag.answering.extractive import Sentence, clause_window
+    text = ("投资招商提速提质增强投资关键作用,58个市“攻城拔寨”项目完成年度投资计划的107.4%,带动实现固定资产投资"
+            "535.97亿元、增长12.1%,新增教育基础设施提升等专项债项目11个,金额11.33亿元、增长33.3%。")
+    sentence = Sentence(0, text, 1000, 1000 + len(text))
+    window = clause_window(sentence, ["固定资产"])
+    assert window.text == "带动实现固定资产投资535.97亿元、增长12.1%"
+    assert text[window.start - 1000:window.end - 1000] == window.text  # exact offsets in the source
+    ratio = "累计建设保障性住房31367套,常住人口城镇化率预计提高到75%,城乡居民收入比缩小为1.87:1,形成了“中南部一体化、北部生态化”协同发展格局。"
+    assert clause_window(Sentence(0, ratio, 0, len(ratio)), ["收入比"]).text == "城乡居民收入比缩小为1.87:1"
+    assert clause_window(sentence, ["不在句中"]) == sentence  # nothing named: the whole sentence
+
+
+def test_the_model_is_given_overlapping_chunks_text_once(real_index):
+    """Overlapping chunks cut the opening of a report three ways; the prompt holds it once, in clauses."""
+    from rag.answering.answerer import Answerer
+    captured = []
+
+    class Capture:
+        model, finish_reason = "capture", "stop"
+
+        def stream(self, messages, max_tokens=0):
+            captured.append(messages[1]["content"])
+            yield "代理区长刘晨辉[1]。"
+
+    answerer = Answerer(rag.api.default_retriever(), Settings.from_env().with_overrides(llm_model="capture"),
+                        chat=Capture())
+    answerer.answer("海珠区2020年政府工作报告是由谁向区人代会作的?", mode="llm")
+    prompt = captured[0]
+    assert prompt.count("刘晨辉") == 1 and "[2]" not in prompt
+    assert "疫情" not in prompt  # the clauses after the asked words are left out

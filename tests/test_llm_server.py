@@ -83,3 +83,28 @@ def test_stop_frees_the_port(gemma_path: Path) -> None:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", port))
+
+
+def test_a_wrong_llama_server_path_is_a_clear_error(gemma_path: Path, tmp_path: Path, monkeypatch) -> None:
+    from rag.errors import LLMError
+    not_a_binary = tmp_path / "llama-server"
+    not_a_binary.write_text("not a program", encoding="utf-8")
+    monkeypatch.setenv("RAG_LLAMA_SERVER", str(not_a_binary))
+    with pytest.raises(LLMError, match="is not an executable llama-server; unset it to use xllamacpp"):
+        start_server(gemma_path, n_ctx=1024, threads=1)
+
+
+def test_the_server_built_for_this_cpu_serves_with_the_bundled_template(gemma_path: Path, monkeypatch) -> None:
+    """The native llama-server (scripts/build_llama_server.py) gets gemma's Q/A template from a file."""
+    from rag.llm_server import native_server
+    monkeypatch.delenv("RAG_LLAMA_SERVER", raising=False)
+    if native_server() is None:
+        pytest.skip("no llama-server built for this CPU (python scripts/build_llama_server.py)")
+    with start_server(gemma_path, n_ctx=1024, threads=1) as handle:
+        assert handle.engine.endswith("llama-server")
+        template = handle.log_path.with_suffix(".jinja")
+        assert "问：" in template.read_text(encoding="utf-8")
+        reply = _client(handle).chat.completions.create(
+            model=handle.model, messages=[{"role": "user", "content": PROMPT}], max_tokens=16, temperature=0)
+        assert (reply.choices[0].message.content or "").strip()
+    assert not template.exists()

@@ -53,7 +53,7 @@ FALLBACK_NOTICE = {False: "\n\n（大语言模型连接中断，以下改为报�
 UNVERIFIED = {False: "（未核实）", True: " (unverified)"}
 QUOTE_INTRO = {False: "根据报告原文：", True: "From the reports (verbatim excerpts):"}
 DIRECT_INTRO = {False: "答：", True: "Answer: "}
-LLM_CONTEXTS = ("sentences", "passages")
+LLM_CONTEXTS = ("clauses", "sentences", "passages")
 LLM_MAX_TOKENS = 256  # one or two sentences; a longer answer is cut and falls back
 
 
@@ -165,7 +165,8 @@ class Answerer:
         if self.settings.llm_context == "passages":  # whole passages: more context, a longer prompt
             quoted = [run for p in passages for run in unflagged_runs(p)]
         else:
-            evidence = evidence_sentences(analysis, passages, self.scorer)
+            evidence = evidence_sentences(analysis, passages, self.scorer,
+                                          clauses=self.settings.llm_context == "clauses")
             quoted = [replace(passages[s.passage], text=s.text, start=s.start, end=s.end) for s in evidence]
         if not quoted:  # the refusal gate found nothing: no model call, the same refusal as extractive
             yield refusal

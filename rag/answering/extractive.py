@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..ingest.periods import PERIOD
 from ..places.gazetteer import short_name
@@ -454,7 +454,7 @@ def primary_years(passage: Passage) -> set[int]:
 
 
 def evidence_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: SentenceScorer,
-                       limit: int = 5, max_chars: int = 360) -> list[Sentence]:
+                       limit: int = 5, max_chars: int = 360, clauses: bool = True) -> list[Sentence]:
     """What an LLM is given: the chosen sentences and the best other candidates that fit `max_chars`
     (prompt processing dominates a small local model's time), in reading order; empty when the
     refusal gate finds no evidence: nothing worth a model call."""
@@ -469,12 +469,59 @@ def evidence_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer:
     for sentence in others:
         sentence.score = scorer.score(sentence, passages[sentence.passage], weights, analysis,
                                       unit.group(1) if unit else None)
-    picked = list(chosen)
-    budget = max_chars - sum(len(s.text) for s in chosen)
+    picked = _widest(chosen, passages)
+    budget = max_chars - sum(len(s.text) for s in picked)
     for sentence in sorted(others, key=lambda s: -s.score):
         if len(picked) >= limit or sentence.score < config.min_score * 0.5:
             break
-        if len(sentence.text) <= budget:
+        if len(sentence.text) <= budget and not _within_any(sentence, picked, passages):
             picked.append(sentence)
             budget -= len(sentence.text)
+    if clauses:
+        words = [w for w in metric_names(analysis, weights) if len(w) >= 2] + [
+            t for t, weight in weights.items() if weight >= CLAUSE_WORD_WEIGHT and len(t) >= 2 and not t.isdigit()]
+        picked = [clause_window(sentence, words) for sentence in picked]
     return sorted(picked, key=lambda s: (s.passage, s.start))
+
+
+CLAUSE_END = re.compile(r"[,，;；。：]|:(?!\d)")  # not the colon of a ratio (1.87:1)
+CLAUSE_MIN_CHARS = 60  # shorter sentences reach the model whole
+CLAUSE_WORD_WEIGHT = 2.5  # question words at least this rare mark the clauses a model is given
+
+
+def clause_window(sentence: Sentence, words: list[str]) -> Sentence:
+    """The run of clauses of a long sentence from the first to the last that names one of `words` (and the
+    figure right after a clause that names it without one), with exact offsets; the sentence when none do."""
+    text = sentence.text
+    if len(text) < CLAUSE_MIN_CHARS or not words:
+        return sentence
+    cuts = [0] + [m.end() for m in CLAUSE_END.finditer(text)]
+    if cuts[-1] != len(text):
+        cuts.append(len(text))
+    clauses = list(zip(cuts, cuts[1:]))
+    marked = [i for i, (a, b) in enumerate(clauses) if any(w in to_simplified(text[a:b]) for w in words)]
+    if not marked:
+        return sentence
+    first, last = marked[0], marked[-1]
+    if not re.search(r"\d", text[slice(*clauses[last])]) and last + 1 < len(clauses):
+        last += 1
+    start, end = clauses[first][0], clauses[last][1]
+    while end > start and text[end - 1] in ",，;；:：":
+        end -= 1  # "…535.97亿元、增长12.1%": the window ends on its own words, not on a comma
+    return replace(sentence, text=text[start:end], start=sentence.start + start, end=sentence.start + end)
+
+
+def _within_any(sentence: Sentence, kept: list[Sentence], passages: list[Passage]) -> bool:
+    """The same source text as a kept sentence, or part of it (overlapping chunks cut it twice)."""
+    source = passages[sentence.passage].source
+    return any(passages[k.passage].source == source and k.start <= sentence.start and sentence.end <= k.end
+               for k in kept)
+
+
+def _widest(sentences: list[Sentence], passages: list[Passage]) -> list[Sentence]:
+    """`sentences` without those another one contains: each text reaches the model once."""
+    kept: list[Sentence] = []
+    for sentence in sorted(sentences, key=lambda s: -(s.end - s.start)):
+        if not _within_any(sentence, kept, passages):
+            kept.append(sentence)
+    return kept
