@@ -76,3 +76,12 @@ def test_a_year_in_chinese_numerals_is_read_as_the_reports_year():
     assert (facts.kind, facts.year, facts.years) == ("statistics", 2023, (2023,))
     assert facts.place == "陕西省/榆林市/子洲县"
 
+
+def test_a_bulletin_without_title_is_of_the_one_place_its_opening_names_at_its_own_level():
+    text = ("2023年,是全面贯彻落实党的二十大精神的开局之年,也是宁远发展史上极具挑战、极为不易的一年。在县委的坚强领导下,"
+            "全县经济运行稳中有进。全年地区生产总值2616611万元。")
+    facts = read_facts(text, 0, len(text), text[:40])
+    assert facts.place == "湖南省/永州市/宁远县" and facts.notes == ()
+    other = text.replace("宁远", "本县")  # no place named: unknown, with the reason
+    assert read_facts(other, 0, len(other), other[:40]).notes == ("no place named in the title or the header lines",)
+

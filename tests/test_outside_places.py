@@ -183,3 +183,14 @@ def test_an_english_place_name_nothing_matches_is_refused_not_answered_from_anot
 def test_a_bulletin_titled_with_a_year_in_chinese_numerals_covers_that_year(shipped_fresh2):
     answer = shipped_fresh2.answer("子洲县2023年地区生产总值是多少?", mode="extractive")
     assert answer.text.startswith("答：榆林市子洲县2023年为98.38亿元[1]。")
+
+
+def test_a_compared_place_no_report_is_about_is_said_not_left_out(shipped_fresh2):
+    answer = shipped_fresh2.answer("2023年子洲县和米脂县的地区生产总值各是多少?", mode="extractive")
+    assert "已收录的报告中没有关于榆林市米脂县的报告，以下只回答其他地方。" in answer.warnings
+    assert "98.38亿元" in answer.text and all(c.facts.place.endswith("子洲县") for c in answer.citations)
+
+
+def test_a_bulletin_that_names_its_county_only_in_its_opening_is_that_countys(shipped_fresh2):
+    answer = shipped_fresh2.answer("2023年子洲和宁远的农林牧渔业总产值各是多少?", mode="extractive")
+    assert "37.42亿元" in answer.text and "832891万元" in answer.text

@@ -42,7 +42,7 @@ from .followup import is_follow_up, normalise_history, rewrite_follow_up
 from .injection import addresses_assistant, instruction_cues
 from .prompts import load_prompts
 from .quoting import fence_tag, prompt_text, prompt_title
-from .scope import ambiguity_note, narrow_namesakes, out_of_scope
+from .scope import ambiguity_note, missing_note, narrow_namesakes, out_of_scope
 
 log = logging.getLogger(__name__)
 MODES = ("auto", "llm", "extractive")
@@ -125,9 +125,9 @@ class Answerer:
             return
         passages = self.retriever.retrieve(standalone, k=k, analysis=analysis, scope=scope)
         warnings += injection_warnings(passages)
-        note = ambiguity_note(analysis, english)
-        if note:
-            warnings.append(note)
+        for note in (missing_note(analysis, english), ambiguity_note(analysis, english)):
+            if note:
+                warnings.append(note)
         if mode == "llm":
             streamed = False
             try:

@@ -57,6 +57,15 @@ def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -
     return None
 
 
+def missing_note(analysis: QueryAnalysis, english: bool) -> str | None:
+    """A compared place that no indexed report is about: said, not silently left out."""
+    if not analysis.missing or not analysis.places:
+        return None
+    names = "、".join(_label(p) for p in analysis.missing[:MAX_NAMED])
+    return (f"No indexed report is about {names}; only the other places are answered." if english
+            else f"已收录的报告中没有关于{names}的报告，以下只回答其他地方。")
+
+
 def ambiguity_note(analysis: QueryAnalysis, english: bool) -> str | None:
     """Say so when a name fits several places of the corpus (each is then answered on its own), or an
     English name was read as the held place it sounds like."""

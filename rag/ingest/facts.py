@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 from ..places import Place, find_mentions, gazetteer
-from ..places.mentions import alias_table
+from ..places.mentions import MIN_ALIAS, alias_table, word_bounds
 from ..textnorm import arabic_years, to_simplified
 from ..types import ReportFacts
 from .periods import periods_named, plan_section_start
@@ -151,7 +151,35 @@ def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
             return candidates[0], "", []
         names = "、".join(c.key for c in candidates)
         return None, f"{deepest.text} names several places ({names}) and the text does not tell which", candidates
+    own = _named_in_opening(body, gaz, aliases)
+    if own is not None:
+        return own, "", []
     return None, "no place named in the title or the header lines", []
+
+
+SELF_LEVEL = {"全县": "county", "全区": "county", "全旗": "county", "全市": "city", "全州": "city", "全盟": "city"}
+OPENING_CHARS = 600
+
+
+def _named_in_opening(body: str, gaz, aliases) -> Place | None:
+    """A report with no title or header place (a bulletin's bare text): the one place of the level it calls
+    itself (全县, 全区…) that its opening names ("也是宁远发展史上…全县上下"), if exactly one."""
+    opening = body[:OPENING_CHARS]
+    levels = {level for word, level in SELF_LEVEL.items() if word in opening}
+    if len(levels) != 1:
+        return None
+    level = levels.pop()
+    found = {p.key: p for m in find_mentions(opening, gaz, aliases, english=False) for p in m.candidates
+             if p.level == level}
+    bounds = None
+    for alias, places in gaz.by_alias.items():  # its short name, even when it is also a word (宁远)
+        at = opening.find(alias) if len(alias) >= MIN_ALIAS else -1
+        if at < 0:
+            continue
+        bounds = bounds if bounds is not None else word_bounds(opening)
+        if at in bounds and at + len(alias) in bounds:
+            found.update({p.key: p for p in places if p.level == level})
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _by_context(candidates: list[Place], body: str) -> list[Place]:
