@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Check eval/outside/questions.jsonl against the files in eval/outside/reports/.
+"""Check a question set (eval/<set>/questions.jsonl) against the files in eval/<set>/reports/.
 
 Standalone: standard library only; uses OpenCC (t2s) for normalization when installed.
-Run from anywhere:  python3 eval/outside/check_questions.py
+Run from anywhere:  python3 eval/check_questions.py outside|fresh2
 Exits 1 if any problem is found.
 """
 from __future__ import annotations
@@ -13,12 +13,20 @@ from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-QUESTIONS = HERE / "questions.jsonl"
-REPORTS = HERE / "reports"
 TYPES = ["fact", "compare", "list", "traditional", "crosslingual", "disambiguation", "unanswerable"]
-MINIMUM = {"fact": 20, "compare": 6, "list": 6, "traditional": 6, "crosslingual": 8,
-           "disambiguation": 8, "unanswerable": 10}
-MIN_TOTAL, MIN_SAME_NAME, SHARED = 70, 4, 12
+LIMITS = {  # per set: minimum questions per type, total range, whether each type splits half/half
+    "outside": ({"fact": 20, "compare": 6, "list": 6, "traditional": 6, "crosslingual": 8, "disambiguation": 8,
+                 "unanswerable": 10}, 70, None, False),
+    "fresh2": ({"fact": 16, "compare": 6, "list": 6, "traditional": 6, "crosslingual": 10, "disambiguation": 6,
+                "unanswerable": 10}, 60, 70, True),
+}
+MIN_SAME_NAME, SHARED = 4, 12
+SET = sys.argv[1] if len(sys.argv) > 1 else "fresh2"
+if SET not in LIMITS:
+    sys.exit(f"usage: check_questions.py {{{'|'.join(LIMITS)}}}")
+QUESTIONS = HERE / SET / "questions.jsonl"
+REPORTS = HERE / SET / "reports"
+MINIMUM, MIN_TOTAL, MAX_TOTAL, BALANCED = LIMITS[SET]
 
 try:
     import opencc
@@ -128,8 +136,15 @@ def main() -> int:
     for t, m in MINIMUM.items():
         if per_type[t] < m:
             problems.append(f"type {t}: {per_type[t]} questions, need at least {m}")
-    if len(records) < MIN_TOTAL:
-        problems.append(f"{len(records)} questions, need at least {MIN_TOTAL}")
+    if not MIN_TOTAL <= len(records) <= (MAX_TOTAL or len(records)):
+        problems.append(f"{len(records)} questions, need {MIN_TOTAL}-{MAX_TOTAL or '…'}")
+    for t in TYPES if BALANCED else ():
+        tune, test = split[(t, "tune")], split[(t, "test")]
+        if abs(tune - test) > 1:
+            problems.append(f"type {t}: split {tune}/{test} is not half/half")
+    unused = sorted(set(texts) - {f for f, n in per_file.items() if n})
+    if unused:
+        problems.append(f"report files with no answerable question: {unused}")
     if same_name < MIN_SAME_NAME:
         problems.append(f"{same_name} same-name questions, need at least {MIN_SAME_NAME}")
 
