@@ -151,19 +151,21 @@ def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
             return candidates[0], "", []
         names = "、".join(c.key for c in candidates)
         return None, f"{deepest.text} names several places ({names}) and the text does not tell which", candidates
-    own = _named_in_opening(body, gaz, aliases)
+    own = None if TITLE_NAMES_A_PLACE.search(title) else _named_in_opening(body, gaz, aliases)
     if own is not None:
         return own, "", []
     return None, "no place named in the title or the header lines", []
 
 
+TITLE_NAMES_A_PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}[省市州盟县区旗镇乡](?:人民)?(?:政府|国民经济|统计|[\d一二三四五六七八九十〇]+年)")
 SELF_LEVEL = {"全县": "county", "全区": "county", "全旗": "county", "全市": "city", "全州": "city", "全盟": "city"}
 OPENING_CHARS = 600
 
 
 def _named_in_opening(body: str, gaz, aliases) -> Place | None:
     """A report with no title or header place (a bulletin's bare text): the one place of the level it calls
-    itself (全县, 全区…) that its opening names ("也是宁远发展史上…全县上下"), if exactly one."""
+    itself (全县, 全区…) that its opening names ("也是宁远发展史上…全县上下"), if exactly one. Not used when
+    the title names a place the gazetteer lacks (示例区政府工作报告): that title says who issued it."""
     opening = body[:OPENING_CHARS]
     levels = {level for word, level in SELF_LEVEL.items() if word in opening}
     if len(levels) != 1:
