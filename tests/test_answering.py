@@ -911,3 +911,12 @@ def test_the_model_is_given_overlapping_chunks_text_once(real_index):
     prompt = captured[0]
     assert prompt.count("刘晨辉") == 1 and "[2]" not in prompt
     assert "疫情" not in prompt  # the clauses after the asked words are left out
+
+
+def test_a_bare_count_after_the_asked_words_gives_way_to_the_figure_the_asked_word_introduces():
+    """「投资33亿元大庆赛车小镇…高水平赛事100余场」: the investment, not the count of races."""
+    from rag.answering.direct import direct_value
+    sentence = ("投资33亿元大庆赛车小镇被国家发改委评为“全国特色示范小镇”,成功举办国际摩联花式极限摩托车世界锦标赛等"
+                "高水平赛事100余场,吸引观众近30万人。")
+    analysis = analyse("大庆萨尔图区的赛车小镇投资了多少?")
+    assert direct_value(sentence, analysis, None, ["赛车小镇", "投资"]) == "33亿元"

@@ -81,6 +81,10 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
         if growth:
             return _as_written(text, growth[0])
     chosen = after[0]
+    if not chosen.group(2):  # "…赛车小镇…100余场": a bare count; "投资33亿元" names the asked word right before it
+        tight = [q for q in quantities if q.group(2) and any(
+            len(w) >= 2 and text[max(0, q.start() - len(w)):q.start()] == w for w in metric_words)]
+        chosen = tight[0] if tight else chosen
     if chosen.group(2) in ("个百分点", "百分点") and not CHANGE_ASKED.search(analysis.text):
         level = [q for q in after if q.group(2) in ("%", "％") and q.start() > chosen.start()]
         chosen = level[0] if level else chosen  # "比重提高15.6个百分点、达66.6%": a share asked is its level
