@@ -11,7 +11,6 @@ LLM reading the selected sentences only (the default).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 
@@ -65,31 +64,20 @@ def main() -> None:
     print(summarise("extractive", timed_answers(extractive, questions, "extractive", args.k)))
     if args.llm == "none":
         return
-    from rag.llm_server import LLAMA_SERVER_ENV, native_server, resolve_model, start_server
+    from rag.llm_server import native_server, resolve_model, start_server
     native = native_server()
     for engine in args.engines.split(","):
         if engine == "native" and native is None:
             print("| native llama-server | – | not built (python scripts/build_llama_server.py) | | | | |")
             continue
-        saved = os.environ.pop(LLAMA_SERVER_ENV, None)
-        if engine == "native":
-            os.environ[LLAMA_SERVER_ENV] = str(native)
-        else:
-            os.environ[LLAMA_SERVER_ENV] = "xllamacpp"
-        try:
-            with start_server(resolve_model(args.llm)) as server:
-                settings = Settings.from_env().with_overrides(llm_base_url=server.base_url, llm_api_key="local",
-                                                              llm_model=server.model, llm_timeout=300.0)
-                for context in args.contexts.split(","):
-                    llm = Answerer(retriever, settings.with_overrides(llm_context=context))
-                    timed_answers(llm, questions[:1], "llm", args.k)  # warm-up: weights, the system prompt's cache
-                    rows = timed_answers(llm, questions, "llm", args.k)
-                    print(summarise(f"llm {server.model} on {engine}, reads {context}", rows))
-        finally:
-            os.environ.pop(LLAMA_SERVER_ENV, None)
-            if saved is not None:
-                os.environ[LLAMA_SERVER_ENV] = saved
-
+        with start_server(resolve_model(args.llm), engine=str(native) if engine == "native" else "xllamacpp") as server:
+            settings = Settings.from_env().with_overrides(llm_base_url=server.base_url, llm_api_key="local",
+                                                          llm_model=server.model, llm_timeout=300.0)
+            for context in args.contexts.split(","):
+                llm = Answerer(retriever, settings.with_overrides(llm_context=context))
+                timed_answers(llm, questions[:1], "llm", args.k)  # warm-up: weights, the system prompt's cache
+                rows = timed_answers(llm, questions, "llm", args.k)
+                print(summarise(f"llm {server.model} on {engine}, reads {context}", rows))
 
 if __name__ == "__main__":
     main()

@@ -254,13 +254,13 @@ def engine_dir() -> Path:
     return model_cache_dir().parent / "llama-server"
 
 
-def native_server() -> Path | None:
-    """A ``llama-server`` binary built for this CPU (``$RAG_LLAMA_SERVER``, else the built one), if any;
-    ``RAG_LLAMA_SERVER=xllamacpp`` keeps the wheel.
+def native_server(choice: str | None = None) -> Path | None:
+    """A ``llama-server`` binary built for this CPU (`choice`, else ``$RAG_LLAMA_SERVER``, else the built
+    one), if any; ``xllamacpp`` keeps the wheel.
 
     It processes prompts ~1.6x faster than the xllamacpp wheel here (AVX-512 kernels instead of AVX2).
     """
-    configured = os.environ.get(LLAMA_SERVER_ENV)
+    configured = os.environ.get(LLAMA_SERVER_ENV) if choice is None else choice
     if configured == "xllamacpp":  # the wheel, even when a built server exists
         return None
     if configured:
@@ -302,14 +302,16 @@ def start_server(
     model_name: str | None = None,
     chat_template: str | None = None,
     timeout: float = 180.0,
+    engine: str | None = None,
 ) -> ServerHandle:
     """Launch llama.cpp's server on ``model_path`` in a subprocess; return once ``/v1/models`` answers.
 
     ``port=0`` picks a free port. The served model name is ``model_name``, else the
     registry name of a bundled file, else the file stem; bundled models bring their
-    own chat template unless ``chat_template`` is given.
+    own chat template unless ``chat_template`` is given. ``engine`` is as ``$RAG_LLAMA_SERVER`` (a binary,
+    or ``xllamacpp``); by default that variable, else the server built for this CPU, else the wheel.
     """
-    binary = native_server()
+    binary = native_server(engine)
     if binary is None and importlib.util.find_spec("xllamacpp") is None:
         raise LLMError(f"The local LLM server needs xllamacpp: pip install {XLLAMACPP_REQUIREMENT}")
     path = Path(model_path).expanduser()

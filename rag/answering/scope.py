@@ -13,6 +13,11 @@ def _label(place) -> str:
     return place.label
 
 
+def _labels(places) -> str:
+    """"广州市海珠区、深圳市龙岗区": the first few places, as readers know them."""
+    return "、".join(_label(p) for p in places[:MAX_NAMED])
+
+
 def narrow_namesakes(analysis: QueryAnalysis, corpus: CorpusPlaces) -> QueryAnalysis:
     """Of same-name places, keep those whose reports cover the asked years (when at least one does)."""
     asked = analysis.asked_years
@@ -37,7 +42,7 @@ def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -
                 f"reports write it." if english
                 else f"无法识别地名{names}；请用中文地名提问。")
     if analysis.missing and not analysis.places:
-        names = "、".join(_label(p) for p in analysis.missing[:MAX_NAMED])
+        names = _labels(analysis.missing)
         return (f"No indexed report is about {names}." if english
                 else f"已收录的报告中没有关于{names}的报告。")
     for place in analysis.places:
@@ -61,7 +66,7 @@ def missing_note(analysis: QueryAnalysis, english: bool) -> str | None:
     """A compared place that no indexed report is about: said, not silently left out."""
     if not analysis.missing or not analysis.places:
         return None
-    names = "、".join(_label(p) for p in analysis.missing[:MAX_NAMED])
+    names = _labels(analysis.missing)
     return (f"No indexed report is about {names}; only the other places are answered." if english
             else f"已收录的报告中没有关于{names}的报告，以下只回答其他地方。")
 

@@ -150,9 +150,10 @@ def pinyin_table(gaz: Gazetteer, aliases: dict[str, list[Place]]) -> dict[str, l
 
 DIRECTION_WORDS = {"right": "右", "left": "左", "front": "前", "rear": "后", "back": "后", "middle": "中",
                    "central": "中", "east": "东", "west": "西", "south": "南", "north": "北", "upper": "上"}
-LEVEL_ENDINGS = ("自治旗", "自治县", "自治州", "旗", "县", "区", "市", "盟", "州", "镇", "乡")
 LEVEL_WORD_ENDINGS = {"banner": ("旗",), "county": ("县",), "district": ("区",), "city": ("市", "州", "盟"),
                       "prefecture": ("州", "地区", "盟"), "town": ("镇",), "township": ("乡",)}
+LEVEL_ENDINGS = ("自治旗", "自治县", "自治州", "旗", "县", "区", "市", "盟", "州", "镇", "乡")  # 洋县 → 洋: unlike
+# gazetteer.short_name, a one-character name is stripped too, since only its sound is compared
 SOUND_ALIKE = 0.8  # how close an English spelling's consonants must be to a corpus place's pinyin
 
 
