@@ -194,3 +194,16 @@ def test_a_compared_place_no_report_is_about_is_said_not_left_out(shipped_fresh2
 def test_a_bulletin_that_names_its_county_only_in_its_opening_is_that_countys(shipped_fresh2):
     answer = shipped_fresh2.answer("2023年子洲和宁远的农林牧渔业总产值各是多少?", mode="extractive")
     assert "37.42亿元" in answer.text and "832891万元" in answer.text
+
+
+def test_an_amount_written_only_as_growth_rates_is_refused(shipped_fresh2):
+    """简阳 gives "城乡居民人均可支配收入分别增长5.5%、6%": no amount in 元, so "多少元" is not answered with it."""
+    answer = shipped_fresh2.answer("简阳市2022年城镇居民人均可支配收入是多少元?", mode="extractive")
+    assert answer.refused and not answer.citations
+    growth = shipped_fresh2.answer("简阳市2022年城镇居民人均可支配收入增长了多少?", mode="extractive")
+    assert "5.5%" in growth.text and not growth.refused
+
+
+def test_grain_output_is_the_tonnage_not_the_sown_area(shipped_fresh2):
+    answer = shipped_fresh2.answer("What was Zizhou County's total grain output in 2023?", mode="extractive")
+    assert answer.text.startswith("Answer: 榆林市子洲县, 2023: 16.28万吨 [1]")

@@ -164,6 +164,8 @@ class SentenceScorer:
         elif QUANTITY.search(analysis.text) and not TARGET_ASKED.search(analysis.text) \
                 and _figure_is_a_mark(text, asked_metric(analysis) or head):  # a target may well be a mark to pass
             score *= config.marks_only
+        if _rates_only(to_simplified(text), analysis, asked_unit, head):
+            return 0.0  # "城乡居民人均可支配收入分别增长5.5%、6%" never answers "收入是多少元"
         if asked_unit and not re.search(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}", to_simplified(text)):
             score *= config.wrong_unit
         elif head in MONEY_HEADS and not MONEY.search(to_simplified(text)):
@@ -245,6 +247,28 @@ MONEY_HEADS = {"收入", "总值", "产值", "总额", "支出", "销售额", "�
 MONEY = re.compile(r"\d\s*(?:万亿|亿|万|千)?\s*(?:元|美元)")
 METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|产值|总额|支出|销售额|营业额|利润|投资额|余额))"
                            r"(?:分别|各自|各)?(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
+
+
+GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|grow|grew|increase|rise|how fast", re.I)
+RATE_FIGURE = re.compile(r"\d\s*(?:%|％|个百分点|百分点|倍)")
+CLAUSE_END = re.compile(r"[。；;]")
+MIN_METRIC_TAIL = 4  # 可支配收入: the shortest tail of an asked metric that still names it
+
+
+def _rates_only(text: str, analysis: QueryAnalysis, asked_unit: str | None, head: str | None) -> bool:
+    """An amount is asked and the sentence writes the asked metric with rates only, up to the clause's end."""
+    metric = asked_metric(analysis)
+    if not metric or GROWTH_ASKED.search(analysis.text) or not (asked_unit or head in MONEY_HEADS):
+        return False
+    amount = re.compile(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}") if asked_unit else MONEY
+    tail = next((metric[i:] for i in range(len(metric) - MIN_METRIC_TAIL + 1) if metric[i:] in text), None)
+    if tail is None:
+        return False
+    spans = []
+    for match in re.finditer(re.escape(tail), text):
+        end = CLAUSE_END.search(text, match.end())
+        spans.append(text[match.end():end.start() if end else len(text)])
+    return all(RATE_FIGURE.search(span) and not amount.search(span) for span in spans)
 
 
 def asked_metric(analysis: QueryAnalysis) -> str | None:
