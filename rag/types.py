@@ -28,6 +28,7 @@ class ReportFacts:
     doc_end: int = 0
     notes: tuple[str, ...] = ()
     place_candidates: tuple[str, ...] = ()  # namesakes the text could not tell apart (place is then None)
+    plan_year: int | None = None  # the year a work or plan-execution report plans for; it reviews the year before
 
     @property
     def place_name(self) -> str | None:

@@ -85,3 +85,39 @@ def test_a_bulletin_without_title_is_of_the_one_place_its_opening_names_at_its_o
     other = text.replace("宁远", "本县")  # no place named: unknown, with the reason
     assert read_facts(other, 0, len(other), other[:40]).notes == ("no place named in the title or the header lines",)
 
+
+
+def _years(title: str, body: str):
+    facts = read_facts(title + "\n" + body, 0, len(title) + 1 + len(body), title)
+    return facts.year, facts.plan_year, facts.years
+
+
+def test_a_work_report_reviews_the_year_before_the_one_it_plans():
+    body = "——2024年1月10日在三台县第十八届人民代表大会第四次会议上\n各位代表：\n一、2023年工作回顾\n全县经济稳中向好。"
+    assert _years("2024年政府工作报告", body) == (2024, 2024, (2023, 2024))
+
+
+def test_a_report_given_at_the_end_of_its_year_reviews_that_year():
+    december = "——2021年12月18日在萨尔图区第十二届人民代表大会第一次会议上\n各位代表：\n全区经济稳中向好。"
+    assert _years("政府工作报告", december) == (2021, 2022, (2021, 2022))
+    town = "(2023年12月26日)\n各位代表：\n2023年工作回顾\n过去一年，全镇经济稳中向好。"
+    assert _years("新场镇2023年政府工作报告", town)[1:] == (2024, (2023, 2024))
+
+
+def test_an_execution_or_completion_report_reviews_the_year_its_title_names():
+    execution = "关于宁波市江北区2020年国民经济和社会发展计划执行情况与2021年国民经济和社会发展计划草案的报告"
+    assert _years(execution, "各位代表：全区经济稳中向好。") == (2021, 2021, (2020, 2021))
+    assert _years("重庆市江北区人民政府2023年政府工作报告完成情况", "2023年,全区实现地区生产总值1744亿元。")[1:] \
+        == (2024, (2023, 2024))
+
+
+def test_a_two_character_district_is_read_right_after_its_city():
+    body = "政府工作报告\n——2023223在晋城市城区第\n人民代表大会第次会议上\n区长某某\n各位代表:\n一、2022年工作回顾"
+    assert _place("政府工作报告", body)[0] == "山西省/晋城市/城区"
+
+
+def test_a_county_name_read_inside_other_words_gives_way_to_the_one_the_text_places():
+    body = ("政 府 工 作 报 告\n(2023年1月6日在县第十八届人民代表大会第二次会议上)\n县长 某某\n各位代表:\n"
+            "2022年是黎平发展史上极不平凡的一年。在省委省政府、州委州政府和县委的坚强领导下,全县上下深入学习贯彻"
+            "视察贵州重要讲话精神。")
+    assert _place("政 府 工 作 报 告", body)[0] == "贵州省/黔东南苗族侗族自治州/黎平县"

@@ -207,3 +207,30 @@ def test_an_amount_written_only_as_growth_rates_is_refused(shipped_fresh2):
 def test_grain_output_is_the_tonnage_not_the_sown_area(shipped_fresh2):
     answer = shipped_fresh2.answer("What was Zizhou County's total grain output in 2023?", mode="extractive")
     assert answer.text.startswith("Answer: 榆林市子洲县, 2023: 16.28万吨 [1]")
+
+
+@pytest.fixture
+def shipped_fresh3(monkeypatch):
+    """The third fresh tuning corpus (eval/fresh3: 16 places in 11 provinces) and its shipped index."""
+    yield from shipped(monkeypatch, OUTSIDE.parent.parent / "fresh3")
+
+
+def test_the_year_a_work_report_plans_for_has_targets_not_results(shipped_fresh3):
+    """南昌县's 2022 report reviews 2021: its 1195.6亿元 is 2021's GDP, never the answer for 2022."""
+    answer = shipped_fresh3.answer("南昌县2022年地区生产总值是多少?", mode="extractive")
+    assert answer.refused and "1195.6" not in answer.text
+    assert "已收录的南昌市南昌县2022年报告回顾的是2021年，对2022年只有预期目标，没有实际完成数。" in answer.text
+    review = shipped_fresh3.answer("南昌县2021年地区生产总值是多少?", mode="extractive")
+    assert review.text.startswith("答：南昌市南昌县2021年为1195.6亿元[1]。")
+
+
+def test_a_share_asked_for_a_year_comes_from_the_report_that_reviews_it(shipped_fresh3):
+    """长治's 2021 report gives 十三五's 70%; its 2022 report gives 2021's 78%."""
+    answer = shipped_fresh3.answer("长治市2021年煤炭先进产能占比达到多少?", mode="extractive")
+    assert answer.text.startswith("答：长治市2021年为78%[1]。")
+    assert all(c.source == "changzhi_2022.txt" for c in answer.citations)
+
+
+def test_a_sentence_opening_with_another_year_is_not_the_asked_years(shipped_fresh3):
+    answer = shipped_fresh3.answer("重庆市江北区2022年地区生产总值是多少?", mode="extractive")
+    assert answer.refused and "1744" not in answer.text

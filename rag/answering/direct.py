@@ -40,6 +40,7 @@ def is_threshold(sentence: str, value: str) -> bool:
 
 
 HEAD_WORDS = {"产量", "面积", "人数", "总值", "产值", "收入", "总额", "支出", "投资额", "销售额", "营业额", "利润", "余额"}
+SHARE_HEADS = {"占比", "比重", "比例", "覆盖率"}
 HEAD_REACH = 30  # characters after the asked word within which its head still belongs to it
 
 
@@ -51,6 +52,8 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
         return None
     if asked_unit:
         quantities = [q for q in quantities if (q.group(2) or "").endswith(asked_unit)] or quantities
+    elif SHARE_HEADS & set(metric_words):  # "先进产能占比达到多少" asks a share, not 煤炭产量1.56亿吨
+        quantities = [q for q in quantities if q.group(2) in RATE_UNITS[:4]] or quantities
     anchor = -1
     for word in metric_words:  # the most telling question word the sentence holds
         position = text.find(word)

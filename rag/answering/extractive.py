@@ -190,7 +190,7 @@ QUESTION_WORDS = re.compile(r"是多少|多少|是什么|什么|哪些|哪个|�
                             r"有关|关于|提出|达到|要|的|了|和|与|及|在|中|年|月|[\s\W\d]|[A-Za-z]")
 
 
-METRIC_HEAD = re.compile(r"(收入|总值|产值|总额|比例|比重|率|人数|面积|人口|支出|产量|天数|销售额|营业额|利润|税收|投资额|余额)"
+METRIC_HEAD = re.compile(r"(收入|总值|产值|总额|占比|比例|比重|率|人数|面积|人口|支出|产量|天数|销售额|营业额|利润|税收|投资额|余额)"
                          r"(?:分别|各自|各)?(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
 
 
@@ -375,7 +375,8 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
     chosen: list[Sentence] = []
     for side in analysis.sides() if analysis.is_comparison else [analysis]:
         for sentence in candidates:
-            if on_side(passages[sentence.passage], side) and sentence not in chosen:
+            passage = passages[sentence.passage]
+            if on_side(passage, side) and about_asked(sentence, passage, side) and sentence not in chosen:
                 if sentence.score >= config.min_score * 0.8:
                     chosen.append(sentence)
                 break
@@ -458,23 +459,42 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
     asked = analysis.asked_years
     if asked:
         mentioned = {int(y) for y in YEAR_MENTION.findall(YEAR_SPAN.sub("", sentence.text))}
+        plan = facts.plan_year if facts is not None else None
+        if plan in asked and plan not in mentioned and asks_outcome(analysis):
+            asked = asked - {plan}  # a report's figures for the year it plans are targets, not outcomes
+            if not asked:
+                return False
+        topic = TOPIC_YEAR.match(sentence.text)
+        if topic and not mentioned & asked:
+            return False  # "2023年,全区…实现地区生产总值1744亿元" is 2023's figure, whatever part it is in
         part_years = primary_years(passage)  # what a sentence there is about unless it names an asked year
         if not part_years & asked and not mentioned & asked and (part_years or mentioned):
             return False  # another year's part of a report, or a sentence that names only other years
     return True
 
 
+PLAN_ASKED = re.compile(rf"{TARGET_ASKED.pattern}|将|拟|打算|安排|部署|任务|要求|不低于|不少于|不超过|控制在|"
+                        r"\bwill\b|going to", re.I)
+TOPIC_YEAR = re.compile(r"\s*(?:[（(]?[一二三四五六七八九十\d]{1,2}[、.)）]\s*)?(?:19|20)\d{2}年(?![以至到起—\-~]|来)")
+
+
+def asks_outcome(analysis: QueryAnalysis) -> bool:
+    """A how-much question about what happened ("2022年GDP是多少"), not about a plan or target."""
+    return bool(QUANTITY.search(analysis.text)) and not PLAN_ASKED.search(analysis.text)
+
+
 def primary_years(passage: Passage) -> set[int]:
     """The year a sentence that names none is about: last year in a work report's review part (the five
     years it may look back over count only when named), this year in its planning part."""
     facts, years = passage.facts, set(passage.years)
-    if facts is None or facts.kind != "work_report" or not facts.year or not years:
+    plan = facts.plan_year if facts is not None and facts.kind == "work_report" else None
+    if not plan or not years:
         return years
-    if all(y < facts.year for y in years):
-        return {facts.year - 1}
-    if all(y >= facts.year for y in years):
-        return {facts.year}
-    return {facts.year - 1, facts.year}  # parts not told apart: last year or this year, never the look-back
+    if all(y < plan for y in years):
+        return {plan - 1}
+    if all(y >= plan for y in years):
+        return {plan}
+    return {plan - 1, plan}  # parts not told apart: last year or this year, never the look-back
 
 
 def evidence_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: SentenceScorer,

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from ..retrieval.corpus_places import CorpusPlaces
 from ..retrieval.query import QueryAnalysis
+from .extractive import asks_outcome
 
 MAX_NAMED = 4
 
@@ -59,6 +60,14 @@ def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -
                 f"{span.start}–{span.stop - 1}" for span in analysis.periods)
             return (f"The reports for {_label(place)} are from {held_text} and do not cover {years}." if english
                     else f"已收录的{_label(place)}报告为{held_text}年，不涉及{years}年。")
+        if asked and asks_outcome(analysis) and corpus.covers_outcomes(place, asked) is False:
+            planned = corpus.planned_in(place, asked)
+            if planned:
+                plan = planned[0].plan_year
+                return (f"The {plan} report for {_label(place)} reviews {plan - 1}; for {plan} it gives targets "
+                        f"only, not results." if english
+                        else f"已收录的{_label(place)}{plan}年报告回顾的是{plan - 1}年，对{plan}年只有预期目标，"
+                             f"没有实际完成数。")
     return None
 
 

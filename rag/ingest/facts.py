@@ -23,13 +23,14 @@ KIND_PATTERNS = (  # first match wins: a plan-execution report also says 计划
 )
 NEWS_WORDS = re.compile(r"开幕|闭幕|隆重召开|胜利召开|主持(?:会议|大会)?|记者|报道|讯[)）]?\s|发布会|出席会议")
 HEADER_PATTERNS = (
-    re.compile(r"在([^\n，。,]{2,40}?)第[一二三四五六七八九十\d]{1,4}届人民代表大会"),
+    re.compile(r"在([^\n，。,]{2,40}?)第[一二三四五六七八九十\d]{0,4}届?人民代表大会"),  # numbers lost: "城区第人民代表大会"
     re.compile(r"([^\n，。,在]{2,20}?)第[一二三四五六七八九十\d]{1,4}届人民代表大会"),
     re.compile(r"代表([^\n，。,]{2,30}?)人民政府"),
     re.compile(r"([^\n，。,\s]{2,30}?)人民政府(?:办公室|区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)"),
 )
 YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})年")
 SPEECH_DATE = re.compile(r"((?:19|20)\d{2})年\d{1,2}月\d{1,2}日")
+SPEECH_MONTH = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月\d{1,2}日")
 PUBLISH_DATE = re.compile(r"(?:发布日期|发布时间|日期)[:：]\s*((?:19|20)\d{2})[-年/.]")
 REVIEW_HEADING = re.compile(r"((?:19|20)\d{2})年(?:工作)?(?:回顾|总结)")
 TARGET_YEAR = re.compile(r"(?:到|至|在)((?:19|20)\d{2})年")
@@ -50,11 +51,14 @@ def read_facts(text: str, start: int, end: int, title: str) -> ReportFacts:
     place, why, namesakes = issuer(simple_title, body)
     if place is None:
         notes.append(why)
-    plan_start = plan_section_start(text, start, end, year) if kind == "work_report" else None
+    planned = plan_year(kind, year, simple_title, body)
+    if kind == "plan_execution" and planned:
+        year = planned  # "2020年…计划执行情况与2021年…计划草案的报告" is given in 2021
+    plan_start = plan_section_start(text, start, end, planned) if kind == "work_report" else None
     return ReportFacts(title=title, place=place.key if place else None, level=place.level if place else None,
-                       year=year, kind=kind, years=tuple(sorted(years_covered(kind, year, simple_title, body))),
+                       year=year, kind=kind, years=tuple(sorted(years_covered(kind, planned or year, simple_title, body))),
                        plan_start=plan_start, doc_start=start, doc_end=end, notes=tuple(notes),
-                       place_candidates=tuple(p.key for p in namesakes))
+                       place_candidates=tuple(p.key for p in namesakes), plan_year=planned)
 
 
 def report_kind(title: str, head: str) -> str:
@@ -90,8 +94,31 @@ def report_year(title: str, body: str, kind: str) -> int | None:
     return int(dates[-1]) if dates else None
 
 
+EXECUTED_YEAR = re.compile(r"((?:19|20)\d{2})年[^，。,]{0,20}?(?:执行|完成|落实)情况")
+YEAR_END_MONTH = 11  # a report given in November or December of its year reviews that year
+
+
+def plan_year(kind: str, year: int | None, title: str, body: str) -> int | None:
+    """The year a work report or plan-execution report plans for: the year it is given, or the year after the one
+    its review heading or title names ("2023年工作回顾" in a town's report of December 2023; "2020年…计划执行
+    情况"); None for other kinds."""
+    if year is None or kind not in ("work_report", "plan_execution"):
+        return None
+    executed = EXECUTED_YEAR.search(title)  # "2023年政府工作报告完成情况" reviews 2023
+    if executed:
+        return int(executed.group(1)) + 1
+    review = REVIEW_HEADING.search(body[:HEADER_CHARS * 2])
+    if review and int(review.group(1)) == year:
+        return year + 1
+    given = SPEECH_MONTH.search(body[:HEADER_CHARS])
+    if given and int(given.group(1)) == year and int(given.group(2)) >= YEAR_END_MONTH:
+        return year + 1  # "——2021年12月18日在萨尔图区第十二届人民代表大会…" reviews 2021
+    return year
+
+
 def years_covered(kind: str, year: int | None, title: str, body: str) -> set[int]:
-    """Years a report is about; empty for news and others (they speak of many years)."""
+    """Years a report is about (`year` is a work report's plan year); empty for news and others (they speak
+    of many years)."""
     if kind == "five_year_plan":
         periods = periods_named(title) or periods_named(body[:HEADER_CHARS])
         covered = set(periods[0]) if periods else set()
@@ -181,6 +208,8 @@ def _named_in_opening(body: str, gaz, aliases) -> Place | None:
         bounds = bounds if bounds is not None else word_bounds(opening)
         if at in bounds and at + len(alias) in bounds:
             found.update({p.key: p for p in places if p.level == level})
+    if len(found) > 1:  # "州委州政府和县委" reads 和县 too: keep the county whose parents the text names
+        found = {p.key: p for p in _by_context(list(found.values()), body)}
     return next(iter(found.values())) if len(found) == 1 else None
 
 

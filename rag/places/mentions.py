@@ -55,6 +55,13 @@ def _full_name_ok(name: str) -> bool:
     return len(name) >= 3 or name.endswith(("县", "旗", "市", "省"))
 
 
+def _within_previous(places: list[Place], mentions: list[Mention], position: int) -> list[Place]:
+    """A two-character name such as 城区 is a place only right after a place it lies in (晋城市城区)."""
+    if not places or not mentions or mentions[-1].end != position:
+        return []
+    return [p for p in places if any(p.is_within(parent) and p != parent for parent in mentions[-1].candidates)]
+
+
 class AliasTable(dict):
     """Abbreviated name → places, knowing its longest name (a question is scanned for names up to it)."""
 
@@ -96,7 +103,8 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
         found = None
         for size in range(min(longest, len(text) - position), 1, -1):
             piece = text[position:position + size]
-            places = gaz.lookup(piece) if _full_name_ok(piece) else []
+            places = gaz.lookup(piece) if _full_name_ok(piece) else _within_previous(gaz.lookup(piece), mentions,
+                                                                                    position)
             if places:
                 found = Mention(position, position + size, piece, tuple(places), "name")
                 break

@@ -61,3 +61,20 @@ class CorpusPlaces:
         if any(not r.years for r in reports):
             return None if not any(set(r.years) & years for r in reports) else True
         return any(set(r.years) & years for r in reports)
+
+    def covers_outcomes(self, place: Place, years: set[int]) -> bool | None:
+        """Does some report about `place` give what happened in one of `years` (a work report's review part, a
+        bulletin), rather than only targets (a work report's plan year)? None when some report does not say."""
+        outcome_years: set[int] = set()
+        for report in self.reports_about(place):
+            if report.plan_year:
+                outcome_years |= {y for y in report.years if y < report.plan_year}
+            elif report.kind == "statistics":
+                outcome_years |= set(report.years)
+            else:
+                return None
+        return bool(outcome_years & years)
+
+    def planned_in(self, place: Place, years: set[int]) -> list[ReportFacts]:
+        """Reports about `place` that plan for one of `years`."""
+        return [r for r in self.reports_about(place) if r.plan_year in years]

@@ -26,7 +26,8 @@ MAX_K = 100
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _BASE_YEAR = re.compile(r"(?:比|较|相比|与|同)\s*$|compared (?:to|with)\s*$|than\s*$|since\s*$")
-_REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?的?(?:[\u4e00-\u9fff]{0,6}?)(?:政府)?工作报告")
+_REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?的?(?:[\u4e00-\u9fff]{0,6}?)(?:政府)?工作报告|"
+                          r"((?:19|20)\d{2})\s+(?:government\s+)?work\s+report", re.I)
 # What may stand between a place and the place that locates it: 深圳龙岗, 南京市的鼓楼区, "Gulou District, Fuzhou".
 ASKING_LEAD = r"(?:分别|各自|各)?(?:是|为|有)?"  # "各是", "分别为": what comes before a question word
 _ASKING_TAIL = re.compile(ASKING_LEAD + r"(?:多少|几|什么|哪些)[^\u4e00-\u9fff]*$")
@@ -221,7 +222,7 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     """Places (Chinese, traditional or pinyin, any level, abbreviated or full) and years in a question."""
     simplified = to_simplified(question)
     named = resolve_places(simplified, corpus)
-    report_years = [int(y) for y in _REPORT_YEAR.findall(simplified)]
+    report_years = [int(a or b) for a, b in _REPORT_YEAR.findall(simplified)]
     years = []
     for match in _YEAR.finditer(simplified):
         year = int(match.group(1))
