@@ -45,11 +45,12 @@ def chunk_document(text: str, document: Document, settings: ChunkerSettings) -> 
 def section_years(facts: ReportFacts, offset: int) -> tuple[int, ...]:
     """Years the text at `offset` is about: a work report's review part is about N-1 (and, when it
     looks back, the years before), its planning part about N; other reports keep their own years."""
-    if facts.kind != "work_report" or facts.plan_start is None or facts.plan_year is None:
+    plan = facts.plan_year or facts.year
+    if facts.kind != "work_report" or facts.plan_start is None or plan is None:
         return facts.years
     if offset >= facts.plan_start:
-        return tuple(y for y in facts.years if y >= facts.plan_year)
-    return tuple(y for y in facts.years if y < facts.plan_year)
+        return tuple(y for y in facts.years if y >= plan)
+    return tuple(y for y in facts.years if y < plan)
 
 
 def embedding_text(chunk: Chunk) -> str:

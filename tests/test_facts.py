@@ -121,3 +121,15 @@ def test_a_county_name_read_inside_other_words_gives_way_to_the_one_the_text_pla
             "2022年是黎平发展史上极不平凡的一年。在省委省政府、州委州政府和县委的坚强领导下,全县上下深入学习贯彻"
             "视察贵州重要讲话精神。")
     assert _place("政 府 工 作 报 告", body)[0] == "贵州省/黔东南苗族侗族自治州/黎平县"
+
+
+def test_a_report_opening_with_since_a_year_covers_the_years_since():
+    body = ("——2021年11月18日在临夏县第十八届\n人民代表大会第一次会议上\n代县长 某某\n各位代表:\n"
+            "十七届人民政府工作回顾\n2016年以来,面对艰巨繁重的脱贫攻坚和改革发展任务,全县经济稳中向好。")
+    assert _years("政府工作报告", body) == (2021, 2022, (2016, 2017, 2018, 2019, 2020, 2021, 2022))
+
+
+def test_a_bare_report_takes_its_level_from_the_speakers_title():
+    body = ("政 府 工 作 报 告\n── 2023年1月8日在县第十八届人民代表大会第二次会议上\n县长 某某\n各位代表:\n"
+            "2022年,是桦川振兴发展进程中极不寻常的一年。打造现代产业园,推动振兴发展。")
+    assert _place("政 府 工 作 报 告", body)[0] == "黑龙江省/佳木斯市/桦川县"

@@ -512,3 +512,29 @@ def test_a_corpus_place_and_a_namesake_pair_make_three_sides(gulou_corpus):
     analysis = analyse("海珠区和鼓楼区2023年GDP", gulou_corpus)
     assert keys(analysis.places) == [HAIZHU, GULOU_NJ, GULOU_FZ]
     assert [word for word, _ in analysis.ambiguous] == ["鼓楼区"]
+
+
+def test_a_district_named_with_its_city_is_read_whole():
+    """济南市中区 is 济南's 市中区, not 济南市 and a stray 中区; 晋城市城区 is 晋城's 城区."""
+    from rag.places import gazetteer
+    from rag.places.mentions import alias_table, find_mentions
+    gaz = gazetteer()
+    aliases = alias_table(gaz, ())
+    read = {t: [m.text for m in find_mentions(t, gaz, aliases, english=False)] for t in ("济南市中区", "晋城市城区")}
+    assert read == {"济南市中区": ["济南", "市中区"], "晋城市城区": ["晋城市", "城区"]}
+    assert analyse("枣庄市中区2023年一般公共预算收入是多少?").missing[0].key == "山东省/枣庄市/市中区"
+
+
+def test_a_span_of_years_is_a_period_and_since_a_year_no_year():
+    span = analyse("What was the average annual GDP growth during the 12th Five-Year Plan, 2011-2015?")
+    assert span.years == [] and range(2011, 2016) in span.periods
+    assert analyse("临夏县2016年以来累计有多少贫困人口脱贫?").years == []
+
+
+def test_an_english_county_beside_its_prefecture_of_the_same_name():
+    from rag.places import gazetteer
+    from rag.places.mentions import pinyin_mentions, pinyin_table
+    gaz = gazetteer()
+    table = pinyin_table(gaz, {})
+    assert [p.key for p in pinyin_mentions("the rate in Linxia County by 2021", table)[0].candidates] == \
+        ["甘肃省/临夏回族自治州/临夏县"]

@@ -218,6 +218,7 @@ class Answerer:
             yield Answer(question, text, refused=True, mode="extractive", warnings=warnings,
                          passages=passages, rewritten_question=rewritten)
             return
+        chosen = self._focused(analysis, chosen, passages)
         citations: list[Citation] = []
         for sentence in chosen:  # one citation per quoted sentence, pointing at exactly that sentence
             passage = passages[sentence.passage]
@@ -238,6 +239,17 @@ class Answerer:
         yield from text.splitlines(keepends=True)
         yield Answer(question, text, citations, refused=False, mode="extractive", warnings=warnings,
                      passages=passages, rewritten_question=rewritten, unverified=[c.number for c in failed])
+
+    def _focused(self, analysis, chosen: list, passages: list[Passage]) -> list:
+        """A question asking one figure, answered by a checked figure: the sentence that states it alone (the
+        runners-up beside it are other figures of the same report, and would be cited as if they were evidence)."""
+        if len(chosen) < 2 or not QUANTITY.search(analysis.text) or LISTING.search(analysis.text) \
+                or analysis.is_comparison or asks_several(analysis):
+            return chosen
+        best = self._figure(analysis, chosen, passages, False)
+        if best is None or best[3].problems:
+            return chosen
+        return [chosen[best[0] - 1]]
 
     def _direct_lines(self, analysis, chosen, passages: list[Passage], english: bool) -> tuple[list[str], list[ClaimCheck]]:
         """"答：海珠区2023年为2720.16亿元[1]" per side, when the question asks for a figure and one is clear;

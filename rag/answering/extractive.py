@@ -487,7 +487,7 @@ def primary_years(passage: Passage) -> set[int]:
     """The year a sentence that names none is about: last year in a work report's review part (the five
     years it may look back over count only when named), this year in its planning part."""
     facts, years = passage.facts, set(passage.years)
-    plan = facts.plan_year if facts is not None and facts.kind == "work_report" else None
+    plan = (facts.plan_year or facts.year) if facts is not None and facts.kind == "work_report" else None
     if not plan or not years:
         return years
     if all(y < plan for y in years):

@@ -34,7 +34,8 @@ SPEECH_MONTH = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月\d{1,2}日")
 PUBLISH_DATE = re.compile(r"(?:发布日期|发布时间|日期)[:：]\s*((?:19|20)\d{2})[-年/.]")
 REVIEW_HEADING = re.compile(r"((?:19|20)\d{2})年(?:工作)?(?:回顾|总结)")
 TARGET_YEAR = re.compile(r"(?:到|至|在)((?:19|20)\d{2})年")
-LOOK_BACK = re.compile(r"过去五年|五年来|过去的五年|[十][一二三四五六七八九]五.{0,2}时期")
+LOOK_BACK = re.compile(r"过去五年|五年来|过去的五年|[十][一二三四五六七八九]五.{0,2}时期|届(?:人民)?政府工作回顾|本届政府")
+SINCE_YEAR = re.compile(r"((?:19|20)\d{2})年以来")
 HEADER_CHARS = 1500
 BODY_CHARS = 30000
 
@@ -137,6 +138,9 @@ def years_covered(kind: str, year: int | None, title: str, body: str) -> set[int
         covered = {year - 1, year} | target_years(year, body)
         if LOOK_BACK.search(body[:len(body) // 2]):
             covered |= set(range(year - 5, year))
+        since = SINCE_YEAR.search(body[:HEADER_CHARS])  # "2016年以来,面对…" opens a review of the years since
+        if since and year - 6 <= int(since.group(1)) < year:
+            covered |= set(range(int(since.group(1)), year))
         return covered
     return set()
 
@@ -186,7 +190,10 @@ def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
 
 TITLE_NAMES_A_PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}[省市州盟县区旗镇乡](?:人民)?(?:政府|国民经济|统计|[\d一二三四五六七八九十〇]+年)")
 SELF_LEVEL = {"全县": "county", "全区": "county", "全旗": "county", "全市": "city", "全州": "city", "全盟": "city"}
+SPEAKER_LEVEL = {"县长": "county", "区长": "county", "旗长": "county", "州长": "city", "盟长": "city", "镇长": "town",
+                 "乡长": "town"}  # a title written alone, at a line's start ("县长 李水泉"), not "副县长" within a name
 OPENING_CHARS = 600
+ZONE_ENDINGS = ("开发区", "园区", "管理区", "示范区", "试验区", "合作区")  # zones whose short names (产业园) are words
 
 
 def _named_in_opening(body: str, gaz, aliases) -> Place | None:
@@ -195,20 +202,33 @@ def _named_in_opening(body: str, gaz, aliases) -> Place | None:
     the title names a place the gazetteer lacks (示例区政府工作报告): that title says who issued it."""
     opening = body[:OPENING_CHARS]
     levels = {level for word, level in SELF_LEVEL.items() if word in opening}
+    if not levels:  # "在县第十八届人民代表大会…县长 李水泉": the speaker's title gives the level
+        levels = {level for word, level in SPEAKER_LEVEL.items() if re.search(rf"(?<![\u4e00-\u9fff]){word}", opening)}
     if len(levels) != 1:
         return None
     level = levels.pop()
-    found = {p.key: p for m in find_mentions(opening, gaz, aliases, english=False) for p in m.candidates
-             if p.level == level}
+    named = {p.key: p for m in find_mentions(opening, gaz, aliases, english=False) for p in m.candidates
+             if p.level == level and (not p.name.endswith(ZONE_ENDINGS) or p.name in opening)}
+    return _the_one(named, body) or _the_one(_named_as_words(opening, gaz, level), body)
+
+
+def _named_as_words(opening: str, gaz, level: str) -> dict[str, Place]:
+    """Places of `level` whose short name the opening writes as a word of its own, even a common word (宁远)."""
+    found: dict[str, Place] = {}
     bounds = None
-    for alias, places in gaz.by_alias.items():  # its short name, even when it is also a word (宁远)
+    for alias, places in gaz.by_alias.items():
         at = opening.find(alias) if len(alias) >= MIN_ALIAS else -1
         if at < 0:
             continue
         bounds = bounds if bounds is not None else word_bounds(opening)
         if at in bounds and at + len(alias) in bounds:
-            found.update({p.key: p for p in places if p.level == level})
-    if len(found) > 1:  # "州委州政府和县委" reads 和县 too: keep the county whose parents the text names
+            found.update({p.key: p for p in places if p.level == level and not p.name.endswith(ZONE_ENDINGS)})
+    return found
+
+
+def _the_one(found: dict[str, Place], body: str) -> Place | None:
+    """The one of `found`; of several, the one whose parents the text names ("州委州政府和县委" reads 和县 too)."""
+    if len(found) > 1:
         found = {p.key: p for p in _by_context(list(found.values()), body)}
     return next(iter(found.values())) if len(found) == 1 else None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .gazetteer import Gazetteer, Place
@@ -53,6 +53,17 @@ def _common_words() -> frozenset[str]:
 
 def _full_name_ok(name: str) -> bool:
     return len(name) >= 3 or name.endswith(("县", "旗", "市", "省"))
+
+
+def _yielding_last_character(text: str, found: Mention, gaz: Gazetteer) -> Mention:
+    """"济南市中区" is 济南 and its 市中区: a city's name gives up its 市 to a district of its own named with it."""
+    start = found.end - 1
+    for size in range(min(gaz.max_name, len(text) - start), 2, -1):
+        inner = [p for p in gaz.lookup(text[start:start + size])
+                 if any(p.is_within(c) and p != c for c in found.candidates)]
+        if inner:
+            return replace(found, end=start, text=found.text[:-1], kind="alias")
+    return found
 
 
 def _within_previous(places: list[Place], mentions: list[Mention], position: int) -> list[Place]:
@@ -114,6 +125,8 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
                                            in LEVEL_SUFFIX):  # 金秀县, 深圳龙岗, not 资中 of 招商引资中…
                     found = Mention(position, position + size, piece, tuple(aliases[piece]), "alias")
                     break
+        if found and found.kind == "name":
+            found = _yielding_last_character(text, found, gaz)
         if found:
             mentions.append(found)
             position = found.end
@@ -227,6 +240,15 @@ def unknown_english_places(text: str, mentions: list[Mention]) -> list[str]:
     return unknown
 
 
+def _with_ending(table: dict[str, list[Place]], spelled: str, level_word: str) -> list[Place]:
+    """"Linxia County" when "Linxia" is the prefecture 临夏州: the place spelled with the level's ending, 临夏县."""
+    from pypinyin import lazy_pinyin
+    found = []
+    for ending in LEVEL_WORD_ENDINGS.get(level_word, ()):
+        found += [p for p in table.get(spelled + "".join(lazy_pinyin(ending)), []) if p.name.endswith(ending)]
+    return found
+
+
 def pinyin_mentions(text: str, table: dict[str, list[Place]]) -> list[Mention]:
     """Places named in pinyin: "Longgang District", "Chifeng City", "Gulou District of Fuzhou"."""
     words = list(_ENGLISH_WORD.finditer(text))
@@ -252,7 +274,8 @@ def pinyin_mentions(text: str, table: dict[str, list[Place]]) -> list[Mention]:
         following = words[index + len(group)] if index + len(group) < len(words) else None
         level = ENGLISH_LEVELS.get(following.group().lower()) if following else None
         if level and text[end:following.start()].strip() == "":
-            narrowed = [p for p in places if p.level == level]
+            narrowed = [p for p in places if p.level == level] or _with_ending(
+                table, "".join(w.group().lower() for w in group), following.group().lower())
             places, end = (narrowed or places), following.end()
         mentions.append(Mention(group[0].start(), end, text[group[0].start():end], tuple(places), "pinyin"))
         index += len(group) + (1 if level else 0)

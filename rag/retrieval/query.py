@@ -25,6 +25,8 @@ MAX_QUESTION_CHARS = 2000
 MAX_K = 100
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?\s*(?:-|—|–|~|～|至|到|to)\s*((?:19|20)\d{2})(?!\d)")
+_SINCE = re.compile(r"\s*年?\s*以来")
 _BASE_YEAR = re.compile(r"(?:比|较|相比|与|同)\s*$|compared (?:to|with)\s*$|than\s*$|since\s*$")
 _REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?的?(?:[\u4e00-\u9fff]{0,6}?)(?:政府)?工作报告|"
                           r"((?:19|20)\d{2})\s+(?:government\s+)?work\s+report", re.I)
@@ -224,13 +226,18 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     named = resolve_places(simplified, corpus)
     report_years = [int(a or b) for a, b in _REPORT_YEAR.findall(simplified)]
     years = []
+    spans = [(m.start(), m.end(), range(int(m.group(1)), int(m.group(2)) + 1)) for m in _YEAR_RANGE.finditer(simplified)
+             if int(m.group(1)) < int(m.group(2))]
     for match in _YEAR.finditer(simplified):
         year = int(match.group(1))
         if _BASE_YEAR.search(simplified[max(0, match.start() - 16):match.start()]):
             continue  # 比2015年增长: a base of comparison, not the year asked about
+        if _SINCE.match(simplified, match.end()) or any(a <= match.start() < b for a, b, _ in spans):
+            continue  # "2016年以来": since then, not that year; "2011-2015": a period
         if year not in years and year not in report_years and 1990 <= year <= 2100:
             years.append(year)
     periods = periods_named(simplified)
+    periods += [span for *_, span in spans if span not in periods]
     english = sum(ch.isascii() and ch.isalpha() for ch in question) > len(question) * 0.4
     return QueryAnalysis(question, simplified, named.places, years, periods, english, report_years,
                          named.missing, named.ambiguous, named.words, named.spots, named.unknown, named.sounded)
