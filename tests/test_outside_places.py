@@ -146,7 +146,7 @@ def test_total_trade_does_not_answer_exports(shipped_fresh):
 def test_economic_growth_is_gdp_growth_on_both_sides(shipped_fresh):
     answer = shipped_fresh.answer("2023年科右前旗和苍梧县的经济增速分别是多少?", mode="extractive")
     lines = answer.text.splitlines()
-    assert lines[:2] == ["答：兴安盟科尔沁右翼前旗2023年为5.7%[1]。", "答：梧州市苍梧县2023年为6.5%[2]。"]
+    assert lines[:2] == ["答：兴安盟科尔沁右翼前旗2023年增长5.7%[1]。", "答：梧州市苍梧县2023年增长6.5%[2]。"]
 
 
 def test_a_county_name_inside_other_words_is_no_place(shipped_fresh):
@@ -234,3 +234,29 @@ def test_a_share_asked_for_a_year_comes_from_the_report_that_reviews_it(shipped_
 def test_a_sentence_opening_with_another_year_is_not_the_asked_years(shipped_fresh3):
     answer = shipped_fresh3.answer("重庆市江北区2022年地区生产总值是多少?", mode="extractive")
     assert answer.refused and "1744" not in answer.text
+
+
+def test_direct_lines_say_a_growth_a_rank_and_the_figure_reached(shipped_fresh3):
+    growth = shipped_fresh3.answer("宁波江北区2020年地区生产总值增长了多少?", mode="extractive")
+    assert growth.text.startswith("答：宁波市江北区2020年同比增长3.4%[1]。")
+    rank = shipped_fresh3.answer("重庆市江北区2023年经济总量在全市排第几?", mode="extractive")
+    assert rank.text.startswith("答：重庆市江北区2023年为全市第三[1]。")
+    reached = shipped_fresh3.answer("长治市2020年和2021年的GDP分别是多少?", mode="extractive")
+    assert reached.text.startswith("答：长治市2020年为1711.6亿元[1]。\n答：长治市2021年为2311亿元[2]。")
+
+
+def test_years_written_before_each_place_stay_with_it(shipped_fresh3):
+    """"2023年重庆江北区和2022年宁波江北区": each side its own year; “885” (a slogan) is no figure."""
+    answer = shipped_fresh3.answer("2023年重庆江北区和2022年宁波江北区的地区生产总值各是多少?", mode="extractive")
+    assert answer.text.startswith("答：重庆市江北区2023年为1744亿元[1]。\n答：宁波市江北区2022年为860.3亿元[2]。")
+
+
+@pytest.mark.parametrize("question, place", [
+    ("How fast did tax revenue grow in Hengzhou City in 2025?", "广西壮族自治区/南宁市/横州市"),
+    ("What was the general public budget revenue of Changzhi City in 2021?", "山西省/长治市")])
+def test_english_names_read_with_their_level_and_every_reading(shipped_fresh3, question, place):
+    """横州市's short name is its full name; pypinyin reads 长治 zhangzhi: both are still found, and no
+    note says the name was not pinyin."""
+    answer = shipped_fresh3.answer(question, mode="extractive")
+    assert not answer.refused and all(c.facts.place == place for c in answer.citations)
+    assert "not a pinyin name" not in answer.text

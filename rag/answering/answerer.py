@@ -22,6 +22,7 @@ from .direct import (
     is_rate,
     is_threshold,
     item_value,
+    says_change,
     whose,
 )
 from .extractive import (
@@ -274,7 +275,7 @@ class Answerer:
                     failed.append(check)
                 who = whose(passage, side, english)
                 line = (f"{DIRECT_INTRO[english]}{who}: {value} [{number}]{label}" if english
-                        else f"{DIRECT_INTRO[english]}{who}为{value}[{number}]{label}。")
+                        else f"{DIRECT_INTRO[english]}{who}{'' if says_change(value) else '为'}{value}[{number}]{label}。")
                 if line not in lines:  # namesakes answered from one report that does not say which it is of
                     lines.append(line)
             elif len(sides) > 1 and lines:  # a comparison must not read as if every side were answered
@@ -333,7 +334,8 @@ class Answerer:
 
 def _checked(value: str, sentence: str, passage: Passage, side, names: list[str], amount: bool) -> ClaimCheck:
     """The claim check of a direct line's figure ("2720.16亿元") as `sentence` states it."""
-    figure = NUMBER.search(value.replace(",", "")).group()
+    digits = NUMBER.search(value.replace(",", ""))
+    figure = digits.group() if digits else value  # a rank in words ("全市第三") is checked as written
     return ClaimCheck(figure, sentence, claim_problems(figure, sentence, passage, side, names, amount))
 
 

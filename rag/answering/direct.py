@@ -7,11 +7,12 @@ from ..places import gazetteer
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import to_simplified
 from ..types import Passage
-from .extractive import GROWTH_ASKED, MARK_CUE
+from .extractive import GROWTH_ASKED, MARK_CUE, TARGET_ASKED
 
 UNITS = (r"亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
 QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
+QUOTES = set("“”\"'‘’「」")
 LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
 GROWTH_WORD = re.compile(r"增长|增速|增幅|提高|上升|下降|增加")
 YEAR_OR_ORDINAL = re.compile(r"^(?:19|20)\d{2}$")
@@ -26,6 +27,8 @@ def _quantities(text: str) -> list[re.Match]:
             continue  # a year, not a quantity
         if not unit and "." not in number and len(number) < 3:
             continue  # list numbers, "4G": too bare to state as an answer
+        if not unit and text[match.start() - 1:match.start()] in QUOTES and text[match.end():match.end() + 1] in QUOTES:
+            continue  # "以“885”工作机制为导引": a name, not a figure
         found.append(match)
     return found
 
@@ -47,6 +50,8 @@ HEAD_REACH = 30  # characters after the asked word within which its head still b
 def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
     """The figure in `sentence` that answers the question, with its unit; None when it is not clear."""
     text = to_simplified(sentence)
+    if RANK_ASKED.search(analysis.text):
+        return _rank(text, metric_words)
     quantities = _quantities(text)
     if not quantities:
         return None
@@ -65,6 +70,11 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
                 anchor = later  # "烤烟种植面积32千公顷,增长9.1%;产量0.55万吨": the asked head after the asked word
             break
     after = [q for q in quantities if q.start() > anchor]
+    passed = [q for q in after if MARK_CUE.search(text[max(0, q.start() - 3):q.start()]) and any(
+        r.start() > q.start() and r.group(2) == q.group(2) and not MARK_CUE.search(text[max(0, r.start() - 3):r.start()])
+        for r in after)]
+    if passed and not TARGET_ASKED.search(analysis.text):  # "历史性突破2000亿元,达到2311亿元": the figure reached
+        after = [q for q in after if q not in passed]
     if not after:
         if anchor >= 0 and asked_unit:
             return None  # "…人均可支配收入分别增长5.5%": no figure in the asked unit after the asked metric
@@ -96,6 +106,24 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     return _as_written(text, chosen)
 
 
+VERB = r"(?:年均|同比|比上年)?(?:增长|下降|增加|提高|减少|上升|回落|降低)"
+CHANGE_VERB = re.compile(rf"({VERB})\s*$")
+
+
+def says_change(value: str) -> bool:
+    """"增长3.4%": a value that opens with the change it states (a line then reads "…2020年增长3.4%")."""
+    return bool(re.match(VERB, value))
+RANK_ASKED = re.compile(r"第几|排名|排第|排位|位次|名列|\brank(?:ed|ing)?\b", re.I)
+RANK = re.compile(r"(?:全(?:国|省|市|州|区|县)|[省市州区县]内)?(?:第[一二三四五六七八九十百\d]+(?:位|名)?|首位)")
+
+
+def _rank(text: str, metric_words: list[str]) -> str | None:
+    """"总量稳居全市第三": the first rank written after the asked metric (or anywhere, when it is not named)."""
+    anchor = min((text.find(w) for w in metric_words if w in text), default=0)
+    ranks = [m for m in RANK.finditer(text) if m.start() >= anchor] or list(RANK.finditer(text))
+    return ranks[0].group() if ranks else None
+
+
 QUALIFIER = re.compile(r"\s*(左右|以上|以下|以内|多)")
 
 
@@ -104,6 +132,9 @@ def _as_written(text: str, quantity: re.Match) -> str:
     value = quantity.group(0).strip()  # the number alone when it has no unit
     if text[max(0, quantity.start() - 1):quantity.start()] == "第":
         value = f"第{value}"
+    verb = CHANGE_VERB.search(text, max(0, quantity.start() - 6), quantity.start())
+    if verb and quantity.group(2) in RATE_UNITS:
+        value = verb.group(1) + value  # "增长3.4%", "年均增长10.5%": what kind of rate it is
     qualifier = QUALIFIER.match(text, quantity.end()) if quantity.group(2) else None
     return value + qualifier.group(1) if qualifier else value
 
@@ -202,7 +233,7 @@ def _names_year_before(text: str, position: int, analysis: QueryAnalysis) -> boo
     return any(f"{year}年" in text[max(0, position - 12):position] for year in analysis.years)
 
 
-SEVERAL_ASKED = re.compile(r"分别|各是|各为|各有|各多少|各自|各占|\band (?:how|what|which)\b|, and\b", re.I)
+SEVERAL_ASKED = re.compile(r"分别|各是|各为|各有|各多少|各自|各占|各(?:增长|下降|提高|增加|减少)|\band (?:how|what|which)\b|, and\b", re.I)
 QUESTION_WORD = re.compile(r"(?:是|为|有|达到|达|共)?(?:多少|几|多大|多高|多长|什么水平)")
 ITEM_SEPARATOR = re.compile(r"和|、|及|与|以及")
 ITEM_PREFIX = re.compile(r"^(?:全市|全区|全县|全旗|全镇|全年|年末|已|的|共)+")

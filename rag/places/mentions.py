@@ -147,25 +147,41 @@ def word_bounds(text: str) -> set[int]:
     return bounds
 
 
+MAX_SPELLINGS = 8  # readings tried for a name with characters of several readings (长治: zhangzhi, changzhi…)
+
+
+def spellings(name: str) -> list[str]:
+    """The pinyin of `name`, pypinyin's usual reading first, then the other readings of its characters
+    (pypinyin reads 长治 zhangzhi; the place is Changzhi)."""
+    from itertools import islice, product
+
+    from pypinyin import Style, lazy_pinyin, pinyin
+    usual = "".join(lazy_pinyin(name))
+    readings = ("".join(r) for r in product(*pinyin(name, heteronym=True, style=Style.NORMAL)))
+    return list(dict.fromkeys([usual, *islice(readings, MAX_SPELLINGS)]))
+
+
 def pinyin_table(gaz: Gazetteer, aliases: dict[str, list[Place]]) -> dict[str, list[Place]]:
-    """Pinyin spellings ("longgang") of every county and city, and of the `aliases` places."""
-    from pypinyin import lazy_pinyin
+    """Pinyin spellings ("longgang") of every county and city, and of the `aliases` places; a name's other
+    readings only where no name's usual reading is spelled so."""
     names: dict[str, list[Place]] = {}
     for place in gaz.places:
         if place.level != "town":
             names.setdefault(place.alias, []).append(place)
     for alias, places in aliases.items():
         names[alias] = list(dict.fromkeys([*names.get(alias, []), *places]))
+    full = {place.name: [place] for place in gaz.places if place.level != "town" and place.name != place.alias}
     table: dict[str, list[Place]] = {}
-    for alias, places in names.items():
-        spelled = "".join(lazy_pinyin(alias))
-        if spelled.isascii() and len(spelled) >= 4:
-            table.setdefault(spelled, []).extend(places)
-    for place in gaz.places:  # the full name, level included: "Sunite Youqi", "Jianyang Shi"
-        spelled = "".join(lazy_pinyin(place.name))
-        if place.level != "town" and spelled.isascii() and place.name != place.alias:
-            if place not in table.setdefault(spelled, []):
-                table[spelled].append(place)
+    others: dict[str, list[Place]] = {}
+    for group in (names, full):  # the full name, level included: "Sunite Youqi", "Jianyang Shi"
+        for name, places in group.items():
+            usual, *rest = spellings(name)
+            for spelled, into in [(usual, table)] + [(r, others) for r in rest]:
+                if spelled.isascii() and len(spelled) >= 4:
+                    bucket = into.setdefault(spelled, [])
+                    bucket += [p for p in places if p not in bucket]
+    for spelled, places in others.items():
+        table.setdefault(spelled, places)
     return table
 
 
@@ -191,7 +207,6 @@ def sound_alike(name: str, places: Iterable[Place]) -> list[Place]:
     place is clearly closest."""
     from difflib import SequenceMatcher
 
-    from pypinyin import lazy_pinyin
     words = name.split()
     level = ENGLISH_LEVELS.get(words[-1].lower())
     directions = "".join(DIRECTION_WORDS.get(w.lower(), "") for w in words[:-1])
@@ -210,7 +225,9 @@ def sound_alike(name: str, places: Iterable[Place]) -> list[Place]:
             core = core[:-len(directions)]
         elif core and core[-1] in DIRECTION_WORDS.values():
             continue
-        similarity = SequenceMatcher(None, _consonants(proper), _consonants("".join(lazy_pinyin(core)))).ratio()
+        heard = _consonants(proper)
+        similarity = max((SequenceMatcher(None, heard, _consonants(s)).ratio() for s in spellings(core)
+                          if _consonants(s)[:1] == heard[:1]), default=0.0)  # Hengzhou is not Changzhi
         scored.append((similarity, place))
     scored.sort(key=lambda item: -item[0])
     if not scored or scored[0][0] < SOUND_ALIKE or (len(scored) > 1 and scored[1][0] >= scored[0][0]):
@@ -242,10 +259,9 @@ def unknown_english_places(text: str, mentions: list[Mention]) -> list[str]:
 
 def _with_ending(table: dict[str, list[Place]], spelled: str, level_word: str) -> list[Place]:
     """"Linxia County" when "Linxia" is the prefecture 临夏州: the place spelled with the level's ending, 临夏县."""
-    from pypinyin import lazy_pinyin
     found = []
     for ending in LEVEL_WORD_ENDINGS.get(level_word, ()):
-        found += [p for p in table.get(spelled + "".join(lazy_pinyin(ending)), []) if p.name.endswith(ending)]
+        found += [p for p in table.get(spelled + spellings(ending)[0], []) if p.name.endswith(ending)]
     return found
 
 
@@ -265,6 +281,11 @@ def pinyin_mentions(text: str, table: dict[str, list[Place]]) -> list[Mention]:
             spelled = "".join(w.group().lower() for w in group)
             if spelled in table:
                 matched = (group, table[spelled])
+                break
+            after = words[index + size] if index + size < len(words) else None
+            named = _with_ending(table, spelled, after.group().lower()) if after else []
+            if named and text[group[-1].end():after.start()].strip() == "":
+                matched = (group, named)  # "Hengzhou City": only 横州市 is spelled so, with its 市
                 break
         if not matched:
             index += 1

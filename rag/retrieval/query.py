@@ -33,6 +33,7 @@ _REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?的?(?:[\u4e00-\u9fff]{0,6}?)(?:
 # What may stand between a place and the place that locates it: 深圳龙岗, 南京市的鼓楼区, "Gulou District, Fuzhou".
 ASKING_LEAD = r"(?:分别|各自|各)?(?:是|为|有)?"  # "各是", "分别为": what comes before a question word
 _ASKING_TAIL = re.compile(ASKING_LEAD + r"(?:多少|几|什么|哪些)[^\u4e00-\u9fff]*$")
+_TRAILING_YEAR = re.compile(r"(?:19|20)\d{2}\s*年?\s*$")
 _JOINER = re.compile(r"[和与及、,，\s]+$")
 _QUALIFIER_GAP = re.compile(r"[\s,，、的()（）]*|\s*(?:of|in|,)\s*|'s\s*|’s\s*", re.I)
 
@@ -97,14 +98,14 @@ class QueryAnalysis:
             trimmed = None
             while trimmed != stretch:  # "…区级增加值和舟山": the joiner and the next place's qualifier belong to it
                 trimmed = stretch
-                stretch = _JOINER.sub("", stretch)
+                stretch = _TRAILING_YEAR.sub("", _JOINER.sub("", stretch))  # "…和2022年宁波": the next place's year
                 for word in self.place_words:
                     if stretch.endswith(word) and len(stretch) > len(word):
                         stretch = stretch[:-len(word)]
             bare = _YEAR.sub("", stretch)
             for word in sorted(self.place_words, key=len, reverse=True):
                 bare = bare.replace(word, "")
-            if not re.sub(r"[年的\s]", "", bare):
+            if not re.sub(r"[年的和与及、\s]", "", bare):
                 return {}  # "A区和B区2020年地区生产总值": a place written without words of its own
             stretch += asking
             own[place] = replace(self, text=stretch, simplified=stretch, places=[place],
@@ -117,12 +118,15 @@ class QueryAnalysis:
         if len(self.years) < 2 or len(self.place_spots) != len(self.places) or len(set(starts)) != len(starts):
             return {}
         paired: dict[Place, list[int]] = {}
-        for year in self.years:
-            position = self.simplified.find(str(year))
-            before = [place for start, place in sorted(self.place_spots, key=lambda s: s[0]) if start <= position]
-            if not before:
+        spots = sorted(self.place_spots, key=lambda s: s[0])
+        positions = {year: self.simplified.find(str(year)) for year in self.years}
+        leading = min(positions.values()) < spots[0][0]  # "2023年重庆江北区和2022年宁波江北区": years lead
+        for year, position in positions.items():
+            owners = ([place for start, place in spots if start >= position] if leading
+                      else [place for start, place in spots if start <= position][::-1])
+            if not owners:
                 return {}
-            paired.setdefault(before[-1], []).append(year)
+            paired.setdefault(owners[0], []).append(year)
         return paired if len(paired) == len(self.places) else {}
 
     @property
