@@ -24,3 +24,12 @@ def arabic_years(text: str) -> str:
     """Years written in Chinese numerals as digits: 二〇二三年 → 2023年 (same length)."""
     return CHINESE_YEAR.sub(lambda m: "".join(_YEAR_DIGITS[c] for c in m.group(1)) + "年", text)
 
+
+
+_SPACE_BY_CJK = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3400-\u9fff\uff00-\uffef])")
+
+
+def squeeze_spaces(text: str) -> str:
+    """Text with the spaces beside Chinese characters removed, as a PDF's extraction scatters them
+    ("常住人口人 均 GDP 从 2015 年的 51281 元"): for matching and reading figures, never for quoting."""
+    return _SPACE_BY_CJK.sub("", text)

@@ -260,3 +260,10 @@ def test_english_names_read_with_their_level_and_every_reading(shipped_fresh3, q
     answer = shipped_fresh3.answer(question, mode="extractive")
     assert not answer.refused and all(c.facts.place == place for c in answer.citations)
     assert "not a pinyin name" not in answer.text
+
+
+def test_a_pdf_with_scattered_spaces_and_a_months_period_still_give_their_figures(shipped_fresh3):
+    spaced = shipped_fresh3.answer("What was Zhangshu's per capita GDP in 2020?", mode="extractive")
+    assert spaced.text.startswith("Answer: 宜春市樟树市, 2020: 70790元 [1]")  # "人 均 GDP … 70790 元"
+    months = shipped_fresh3.answer("新場鎮2023年1-11月一般公共預算收入是多少?", mode="extractive")
+    assert months.text.startswith("答：浦东新区新场镇2023年为2.70亿元[1]。")

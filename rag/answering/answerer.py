@@ -9,6 +9,7 @@ from dataclasses import replace
 from ..config import Settings
 from ..errors import ConfigError, LLMError
 from ..retrieval.query import analyse, check_question
+from ..textnorm import to_simplified
 from ..types import Answer, Citation, Passage, Scope
 from .citations import NUMBER, check_citations
 from .claims import ClaimCheck, claim_problems, describe
@@ -324,11 +325,12 @@ class Answerer:
             value = direct_value(sentence.text, side, unit.group(1) if unit else None, words)
             if value:
                 check = _checked(value, sentence.text, passage, side, names, amount)
-                found.append((bool(check.problems), is_threshold(sentence.text, value), -sentence.score, number,
-                              passage, value, check))
+                unnamed = bool(names) and names[0] not in to_simplified(sentence.text)  # the asked metric's own name
+                found.append((bool(check.problems), is_threshold(sentence.text, value), unnamed, -sentence.score,
+                              number, passage, value, check))
         if not found:
             return None
-        *_, number, passage, value, check = min(found, key=lambda item: item[:4])
+        *_, number, passage, value, check = min(found, key=lambda item: item[:5])
         return number, passage, value, check
 
 

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 
 from ..retrieval.query import QueryAnalysis
-from ..textnorm import to_simplified
+from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
-from .extractive import TARGET_ASKED, head_by_unit, names_other_metric
+from .extractive import TARGET_ASKED, head_by_unit, metric_form, names_other_metric
 
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
@@ -41,7 +41,7 @@ class ClaimCheck:
 
 def _plain(text: str) -> str:
     """Simplified script without thousands separators (1,234 → 1234), as numbers are compared."""
-    return re.sub(r"(?<=\d)[,，](?=\d{3})", "", to_simplified(text))
+    return re.sub(r"(?<=\d)[,，](?=\d{3})", "", squeeze_spaces(to_simplified(text)))
 
 
 def _positions(text: str, number: str) -> list[int]:
@@ -80,7 +80,8 @@ def claim_problems(number: str, sentence: str, passage: Passage | None, analysis
         problems.append("it is a rate, the question asks for an amount")
     if names_other_metric(analysis.simplified, text):
         problems.append("it is a figure of another metric (进出口 is total trade, not 出口 or 进口)")
-    if metric_names and not any(name in text or head_by_unit(name, text) for name in metric_names):
+    if metric_names and not any(metric_form(name) in metric_form(text) or head_by_unit(name, text)
+                                for name in metric_names):
         problems.append(f"the sentence is not about {metric_names[0]}")
     return tuple(problems)
 

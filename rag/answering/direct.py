@@ -5,16 +5,17 @@ import re
 
 from ..places import gazetteer
 from ..retrieval.query import QueryAnalysis
-from ..textnorm import to_simplified
+from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
 from .extractive import GROWTH_ASKED, MARK_CUE, TARGET_ASKED
 
-UNITS = (r"亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
+UNITS = (r"周年|亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
 QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
 QUOTES = set("“”\"'‘’「」")
 LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
 GROWTH_WORD = re.compile(r"增长|增速|增幅|提高|上升|下降|增加")
+PART_OF_YEAR = re.compile(r"[一二三四1-4]季度|上半年|下半年|前三季度|\d{1,2}\s*[-—–~至到]\s*\d{1,2}\s*月|\d{1,2}月份")
 YEAR_OR_ORDINAL = re.compile(r"^(?:19|20)\d{2}$")
 
 
@@ -35,6 +36,11 @@ def _quantities(text: str) -> list[re.Match]:
 
 
 
+def _clause_before(text: str, position: int) -> str:
+    """The text from the last comma or stop before `position` up to it."""
+    return text[max(text.rfind(mark, 0, position) for mark in ",，、;；。") + 1:position]
+
+
 def is_threshold(sentence: str, value: str) -> bool:
     """"跨入3000亿元俱乐部", "突破1000亿元": a mark passed, not the figure itself."""
     text = to_simplified(sentence)
@@ -42,14 +48,14 @@ def is_threshold(sentence: str, value: str) -> bool:
     return position > 0 and bool(MARK_CUE.search(text[max(0, position - 3):position]))
 
 
-HEAD_WORDS = {"产量", "面积", "人数", "总值", "产值", "收入", "总额", "支出", "投资额", "销售额", "营业额", "利润", "余额"}
+HEAD_WORDS = {"产量", "面积", "人数", "总值", "增加值", "产值", "收入", "总额", "支出", "投资额", "销售额", "营业额", "利润", "余额"}
 SHARE_HEADS = {"占比", "比重", "比例", "覆盖率"}
 HEAD_REACH = 30  # characters after the asked word within which its head still belongs to it
 
 
 def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
     """The figure in `sentence` that answers the question, with its unit; None when it is not clear."""
-    text = to_simplified(sentence)
+    text = squeeze_spaces(to_simplified(sentence))
     if RANK_ASKED.search(analysis.text):
         return _rank(text, metric_words)
     quantities = _quantities(text)
@@ -87,11 +93,13 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
         return _as_written(text, dated)
     if GROWTH_ASKED.search(analysis.text):
         growth = [q for q in after if q.group(2) in RATE_UNITS and GROWTH_WORD.search(text[max(0, q.start() - 8):q.start()])]
+        if not PART_OF_YEAR.search(analysis.simplified):  # "一季度…增长9.7%,上半年…,全年增长6.6%": the year's
+            growth = [q for q in growth if not PART_OF_YEAR.search(_clause_before(text, q.start()))] or growth
         respective = _respective(text, anchor, quantities)
         if respective is not None:
             return _as_written(text, respective)
         if growth:
-            return _as_written(text, growth[0])
+            return _as_written(text, growth[0], with_change=True)
     chosen = after[0]
     if not chosen.group(2):  # "…赛车小镇…100余场": a bare count; "投资33亿元" names the asked word right before it
         tight = [q for q in quantities if q.group(2) and any(
@@ -103,7 +111,7 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     if len(after) > 1 and FROM_TO.match(text[max(0, chosen.start() - 1):after[1].start()]) \
             and not _names_year_before(text, chosen.start(), analysis):
         chosen = after[1]  # "从619.98亿元增长到880亿元": the figure reached, unless the start year is asked
-    return _as_written(text, chosen)
+    return _as_written(text, chosen, with_change=True)
 
 
 VERB = r"(?:年均|同比|比上年)?(?:增长|下降|增加|提高|减少|上升|回落|降低)"
@@ -127,13 +135,13 @@ def _rank(text: str, metric_words: list[str]) -> str | None:
 QUALIFIER = re.compile(r"\s*(左右|以上|以下|以内|多)")
 
 
-def _as_written(text: str, quantity: re.Match) -> str:
+def _as_written(text: str, quantity: re.Match, with_change: bool = False) -> str:
     """The value with its unit, as the report qualifies it: "第71位", "8%左右", "110亿元以上"."""
     value = quantity.group(0).strip()  # the number alone when it has no unit
     if text[max(0, quantity.start() - 1):quantity.start()] == "第":
         value = f"第{value}"
     verb = CHANGE_VERB.search(text, max(0, quantity.start() - 6), quantity.start())
-    if verb and quantity.group(2) in RATE_UNITS:
+    if with_change and verb and quantity.group(2) in RATE_UNITS:
         value = verb.group(1) + value  # "增长3.4%", "年均增长10.5%": what kind of rate it is
     qualifier = QUALIFIER.match(text, quantity.end()) if quantity.group(2) else None
     return value + qualifier.group(1) if qualifier else value

@@ -10,7 +10,7 @@ from ..retrieval.fusion import place_match
 from ..retrieval.glossary import CHINESE_SYNONYMS, ENGLISH_TERMS, chinese_concepts, english_concepts
 from ..retrieval.lexical import tokenize
 from ..retrieval.query import QueryAnalysis
-from ..textnorm import to_simplified
+from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
 from .injection import addresses_assistant
 
@@ -140,7 +140,10 @@ class SentenceScorer:
         if not weights:
             return 0.0
         config = self.config
-        text = sentence.text
+        text = squeeze_spaces(sentence.text)
+        bare = re.sub(r"[\W_]", "", to_simplified(text))
+        if bare and bare in squeeze_spaces(to_simplified(passage.title)):
+            return 0.0  # the title written again as a heading ("政 府 工 作 报 告") says nothing
         tokens = sentence_tokens(text, weights)
         if names_other_metric(analysis.simplified, to_simplified(text)):
             return 0.0
@@ -171,7 +174,7 @@ class SentenceScorer:
         elif head in MONEY_HEADS and not MONEY.search(to_simplified(text)):
             return 0.0  # 收入是多少 asks for an amount: a rate or a share is never its answer
         metric = asked_metric(analysis)
-        if metric and metric not in to_simplified(text).replace("的", ""):
+        if metric and metric_form(metric) not in metric_form(to_simplified(text).replace("的", "")):
             score *= config.metric_miss
         if analysis.years:
             mentioned = {int(y) for y in YEAR_MENTION.findall(text)}
@@ -190,7 +193,7 @@ QUESTION_WORDS = re.compile(r"是多少|多少|是什么|什么|哪些|哪个|�
                             r"有关|关于|提出|达到|要|的|了|和|与|及|在|中|年|月|[\s\W\d]|[A-Za-z]")
 
 
-METRIC_HEAD = re.compile(r"(收入|总值|产值|总额|占比|比例|比重|率|人数|面积|人口|支出|产量|天数|销售额|营业额|利润|税收|投资额|余额)"
+METRIC_HEAD = re.compile(r"(收入|总值|增加值|产值|总额|占比|比例|比重|率|人数|面积|人口|支出|产量|天数|销售额|营业额|利润|税收|投资额|余额)"
                          r"(?:分别|各自|各)?(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
 
 
@@ -243,9 +246,9 @@ def _states_quantity(text: str, durations: bool = False) -> bool:
     return bool(DIGIT.search(bare) or CHINESE_QUANTITY.search(bare))
 
 
-MONEY_HEADS = {"收入", "总值", "产值", "总额", "支出", "销售额", "营业额", "利润", "税收", "投资额", "余额"}
+MONEY_HEADS = {"收入", "总值", "增加值", "产值", "总额", "支出", "销售额", "营业额", "利润", "税收", "投资额", "余额"}
 MONEY = re.compile(r"\d\s*(?:万亿|亿|万|千)?\s*(?:元|美元)")
-METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|产值|总额|支出|销售额|营业额|利润|投资额|余额))"
+METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|增加值|产值|总额|支出|销售额|营业额|利润|投资额|余额))"
                            r"(?:分别|各自|各)?(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
 
 
@@ -261,6 +264,7 @@ def _rates_only(text: str, analysis: QueryAnalysis, asked_unit: str | None, head
     if not metric or GROWTH_ASKED.search(analysis.text) or not (asked_unit or head in MONEY_HEADS):
         return False
     amount = re.compile(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}") if asked_unit else MONEY
+    metric, text = metric_form(metric), metric_form(text)
     tail = next((metric[i:] for i in range(len(metric) - MIN_METRIC_TAIL + 1) if metric[i:] in text), None)
     if tail is None:
         return False
@@ -271,6 +275,14 @@ def _rates_only(text: str, analysis: QueryAnalysis, asked_unit: str | None, head
     return all(RATE_FIGURE.search(span) and not amount.search(span) for span in spans)
 
 
+def metric_form(text: str) -> str:
+    """A metric's name in one wording: 规模以上工业增加值 is 规上工业增加值."""
+    return text.replace("规模以上", "规上")
+
+
+MONTHS = re.compile(r"\d{1,2}\s*[-—–~至到]\s*\d{1,2}\s*月(?:份)?|\d{1,2}\s*月(?:份|末|底)?|上半年|下半年|前三季度|[一二三四]季度")
+
+
 def asked_metric(analysis: QueryAnalysis) -> str | None:
     """The whole name of an asked amount, places and years left out: 一般公共预算收入 in 从化区2020年一般公共预算收入是多少."""
     if analysis.english:
@@ -279,6 +291,7 @@ def asked_metric(analysis: QueryAnalysis) -> str | None:
     for word in analysis.place_words:
         text = text.replace(word, " ")
     text = re.sub(r"(?:19|20)\d{2}年?|全年|全区|全市|全县|全镇|的", " ", text)
+    text = MONTHS.sub(" ", text)  # "1-11月一般公共预算收入": the months are the period, not the metric
     match = METRIC_PHRASE.search(text)
     return match.group(1) if match and len(match.group(1)) >= 4 else None
 
