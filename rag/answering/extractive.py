@@ -473,19 +473,22 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
     if asked:
         mentioned = {int(y) for y in YEAR_MENTION.findall(YEAR_SPAN.sub("", sentence.text))}
         plan = facts.plan_year if facts is not None else None
-        if plan in asked and plan not in mentioned and asks_outcome(analysis):
-            asked = asked - {plan}  # a report's figures for the year it plans are targets, not outcomes
+        if plan and asks_outcome(analysis):  # a report's figures for the years it plans are targets, not outcomes
+            asked = {y for y in asked if y < plan or y in mentioned}
             if not asked:
                 return False
         topic = TOPIC_YEAR.match(sentence.text)
-        if topic and not mentioned & asked:
-            return False  # "2023年,全区…实现地区生产总值1744亿元" is 2023's figure, whatever part it is in
+        named = {int(m.group(1)) for m in YEAR_MENTION.finditer(YEAR_SPAN.sub("", sentence.text))
+                 if not BASE_OF.search(sentence.text[max(0, m.start() - 2):m.start()])}
+        if (topic or named) and not mentioned & asked:
+            return False  # "2023年,全区…实现…1744亿元", "提出了2024年…预期目标": another year's figures
         part_years = primary_years(passage)  # what a sentence there is about unless it names an asked year
         if not part_years & asked and not mentioned & asked and (part_years or mentioned):
             return False  # another year's part of a report, or a sentence that names only other years
     return True
 
 
+BASE_OF = re.compile(r"比|较|与|同|从|由")  # "比2015年增长", "由2015年的…": a base year, not the sentence's year
 PLAN_ASKED = re.compile(rf"{TARGET_ASKED.pattern}|将|拟|打算|安排|部署|任务|要求|不低于|不少于|不超过|控制在|"
                         r"\bwill\b|going to", re.I)
 TOPIC_YEAR = re.compile(r"\s*(?:[（(]?[一二三四五六七八九十\d]{1,2}[、.)）]\s*)?(?:19|20)\d{2}年(?![以至到起—\-~]|来)")
@@ -493,7 +496,11 @@ TOPIC_YEAR = re.compile(r"\s*(?:[（(]?[一二三四五六七八九十\d]{1,2}[�
 
 def asks_outcome(analysis: QueryAnalysis) -> bool:
     """A how-much question about what happened ("2022年GDP是多少"), not about a plan or target."""
-    return bool(QUANTITY.search(analysis.text)) and not PLAN_ASKED.search(analysis.text)
+    return bool(QUANTITY.search(analysis.text)) and not PLAN_ASKED.search(analysis.text) \
+        and not SESSION_ASKED.search(analysis.text)
+
+
+SESSION_ASKED = re.compile(r"人代会|人民代表大会|大会|会议|出席|列席|代表|session|congress|deputies|delegates", re.I)
 
 
 def primary_years(passage: Passage) -> set[int]:

@@ -7,6 +7,7 @@ name several places share (鼓楼区) is settled by the city, province or towns 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from ..places import Place, find_mentions, gazetteer
@@ -103,6 +104,9 @@ def plan_year(kind: str, year: int | None, title: str, body: str) -> int | None:
     """The year a work report or plan-execution report plans for: the year it is given, or the year after the one
     its review heading or title names ("2023年工作回顾" in a town's report of December 2023; "2020年…计划执行
     情况"); None for other kinds."""
+    if kind == "five_year_plan":  # it plans from its period's first year and reviews the period before
+        periods = periods_named(title) or periods_named(body[:HEADER_CHARS])
+        return periods[0].start if periods else None
     if year is None or kind not in ("work_report", "plan_execution"):
         return None
     executed = EXECUTED_YEAR.search(title)  # "2023年政府工作报告完成情况" reviews 2023
@@ -128,6 +132,8 @@ def years_covered(kind: str, year: int | None, title: str, body: str) -> set[int
         elif year:
             covered = set(range(year - 1, year + 5))
         return covered
+    if kind in ("news", "other"):
+        return _mostly_about(body)
     if year is None:
         return set()
     if kind == "statistics":
@@ -143,6 +149,21 @@ def years_covered(kind: str, year: int | None, title: str, body: str) -> set[int
             covered |= set(range(int(since.group(1)), year))
         return covered
     return set()
+
+
+MOSTLY = 0.5  # share of a page's year mentions that one year must hold for the page to be about it
+
+
+def _mostly_about(body: str) -> set[int]:
+    """The years a news page or untitled text is about, when one year holds most of its year mentions: that
+    year and the ones beside it ("2022年是…" in a report on the 2023 session); empty when it speaks of many."""
+    mentions = Counter(int(y) for y in re.findall(r"(?<![\d-])((?:19|20)\d{2})年(?!\d)", body))
+    if not mentions:
+        return set()
+    year, count = mentions.most_common(1)[0]
+    if count < 2 or count < MOSTLY * sum(mentions.values()):
+        return set()
+    return {year - 1, year, year + 1}  # a session's page reviews last year; a news page looks back one year
 
 
 def target_years(year: int, body: str) -> set[int]:
@@ -182,9 +203,12 @@ def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
             return candidates[0], "", []
         names = "、".join(c.key for c in candidates)
         return None, f"{deepest.text} names several places ({names}) and the text does not tell which", candidates
-    own = None if TITLE_NAMES_A_PLACE.search(title) else _named_in_opening(body, gaz, aliases)
-    if own is not None:
-        return own, "", []
+    own = [] if TITLE_NAMES_A_PLACE.search(title) else _named_in_opening(body, gaz, aliases)
+    if len(own) == 1:
+        return own[0], "", []
+    if own:
+        names = "、".join(p.key for p in own)
+        return None, f"the opening names {own[0].name}, one of several places ({names}), and does not tell which", own
     return None, "no place named in the title or the header lines", []
 
 
@@ -193,10 +217,11 @@ SELF_LEVEL = {"全县": "county", "全区": "county", "全旗": "county", "全�
 SPEAKER_LEVEL = {"县长": "county", "区长": "county", "旗长": "county", "州长": "city", "盟长": "city", "镇长": "town",
                  "乡长": "town"}  # a title written alone, at a line's start ("县长 李水泉"), not "副县长" within a name
 OPENING_CHARS = 600
+HISTORY_CUE = re.compile(r"(?:是|为)?([\u4e00-\u9fff]{2,4}?)(?:发展史上|发展历程中|发展进程中)")
 ZONE_ENDINGS = ("开发区", "园区", "管理区", "示范区", "试验区", "合作区")  # zones whose short names (产业园) are words
 
 
-def _named_in_opening(body: str, gaz, aliases) -> Place | None:
+def _named_in_opening(body: str, gaz, aliases) -> list[Place]:
     """A report with no title or header place (a bulletin's bare text): the one place of the level it calls
     itself (全县, 全区…) that its opening names ("也是宁远发展史上…全县上下"), if exactly one. Not used when
     the title names a place the gazetteer lacks (示例区政府工作报告): that title says who issued it."""
@@ -205,15 +230,26 @@ def _named_in_opening(body: str, gaz, aliases) -> Place | None:
     if not levels:  # "在县第十八届人民代表大会…县长 李水泉": the speaker's title gives the level
         levels = {level for word, level in SPEAKER_LEVEL.items() if re.search(rf"(?<![\u4e00-\u9fff]){word}", opening)}
     if len(levels) != 1:
-        return None
+        return []
     level = levels.pop()
+    own = HISTORY_CUE.search(opening)  # "是新城发展史上很不平凡的五年": the place speaking of its own history
+    if own:
+        named = _named_as_words(own.group(1), gaz, level, whole=False)
+        named = {k: p for k, p in named.items() if own.group(1).startswith((p.alias, p.name))} or named
+        if named:
+            return _the_ones(named, body)
     named = {p.key: p for m in find_mentions(opening, gaz, aliases, english=False) for p in m.candidates
              if p.level == level and (not p.name.endswith(ZONE_ENDINGS) or p.name in opening)}
-    return _the_one(named, body) or _the_one(_named_as_words(opening, gaz, level), body)
+    one = _the_ones(named, body)
+    if len(one) == 1:
+        return one
+    by_words = _the_ones(_named_as_words(opening, gaz, level), body)
+    return by_words if len(by_words) == 1 else []
 
 
-def _named_as_words(opening: str, gaz, level: str) -> dict[str, Place]:
-    """Places of `level` whose short name the opening writes as a word of its own, even a common word (宁远)."""
+def _named_as_words(opening: str, gaz, level: str, whole: bool = True) -> dict[str, Place]:
+    """Places of `level` whose short name the opening writes as a word of its own, even a common word (宁远);
+    with `whole` False, anywhere in it."""
     found: dict[str, Place] = {}
     bounds = None
     for alias, places in gaz.by_alias.items():
@@ -221,16 +257,14 @@ def _named_as_words(opening: str, gaz, level: str) -> dict[str, Place]:
         if at < 0:
             continue
         bounds = bounds if bounds is not None else word_bounds(opening)
-        if at in bounds and at + len(alias) in bounds:
+        if not whole or (at in bounds and at + len(alias) in bounds):
             found.update({p.key: p for p in places if p.level == level and not p.name.endswith(ZONE_ENDINGS)})
     return found
 
 
-def _the_one(found: dict[str, Place], body: str) -> Place | None:
-    """The one of `found`; of several, the one whose parents the text names ("州委州政府和县委" reads 和县 too)."""
-    if len(found) > 1:
-        found = {p.key: p for p in _by_context(list(found.values()), body)}
-    return next(iter(found.values())) if len(found) == 1 else None
+def _the_ones(found: dict[str, Place], body: str) -> list[Place]:
+    """Of several places, those whose parents the text names most ("州委州政府和县委" reads 和县 too)."""
+    return _by_context(list(found.values()), body) if len(found) > 1 else list(found.values())
 
 
 def _by_context(candidates: list[Place], body: str) -> list[Place]:
