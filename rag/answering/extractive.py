@@ -30,6 +30,8 @@ OFFICIAL = re.compile(r"(?:代理|代)?(?:区长|县长|市长|镇长|乡长|旗
 HEADER_CHARS = 600  # where a report names who delivers it
 
 TARGET_ASKED = re.compile(r"目标|预期|计划|规划|力争|target|goal|plan|aim|expected|projected", re.I)
+# "…各是多少?哪一年更高?": the comparison a reader draws from the figures, not words a sentence holds
+WHICH_IS_MORE = re.compile(r"(?:哪(?:一年|一个|个|家|里|边)?|谁)(?:的)?(?:更|最|较)[\u4e00-\u9fff]{1,2}")
 EXPANDED = set(ENGLISH_TERMS) | set(CHINESE_SYNONYMS)
 ASKING = {"各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是"}
 
@@ -96,7 +98,8 @@ class SentenceScorer:
 
     def query_weights(self, analysis: QueryAnalysis) -> dict[str, float]:
         # Places, years and plan periods were matched at the report level; sentences rarely repeat them.
-        tokens = tokenize(" ".join([PERIOD.sub(" ", analysis.simplified), *analysis.expansions]))
+        asked = WHICH_IS_MORE.sub(" ", PERIOD.sub(" ", analysis.simplified))
+        tokens = tokenize(" ".join([asked, *analysis.expansions]))
         words = [*analysis.place_words, *(p.name for p in analysis.places)]
         names = {str(y) for y in analysis.years} | {short_name(w) for w in words} | set(words)
         weights = {}

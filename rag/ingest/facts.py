@@ -22,7 +22,7 @@ KIND_PATTERNS = (  # first match wins: a plan-execution report also says 计划
     ("five_year_plan", re.compile(r"五年规划|规划纲要|远景目标|[十一二三四五六七八九]五.{0,4}规划")),
     ("work_report", re.compile(r"工作报告|政府工作")),
 )
-NEWS_WORDS = re.compile(r"开幕|闭幕|隆重召开|胜利召开|主持(?:会议|大会)?|记者|报道|讯[)）]?\s|发布会|出席会议")
+NEWS_WORDS = re.compile(r"开幕|闭幕|隆重召开|胜利召开|会议召开|举行[^，。,]{0,8}全体会议|^\d{1,2}月\d{1,2}日[上下]午|主持(?:会议|大会)?|记者|报道|讯[)）]?\s|发布会|出席会议")
 HEADER_PATTERNS = (
     re.compile(r"在([^\n，。,]{2,40}?)第[一二三四五六七八九十\d]{0,4}届?人民代表大会"),  # numbers lost: "城区第人民代表大会"
     re.compile(r"([^\n，。,在]{2,20}?)第[一二三四五六七八九十\d]{1,4}届人民代表大会"),
