@@ -133,3 +133,18 @@ def test_a_bare_report_takes_its_level_from_the_speakers_title():
     body = ("政 府 工 作 报 告\n── 2023年1月8日在县第十八届人民代表大会第二次会议上\n县长 某某\n各位代表:\n"
             "2022年,是桦川振兴发展进程中极不寻常的一年。打造现代产业园,推动振兴发展。")
     assert _place("政 府 工 作 报 告", body)[0] == "黑龙江省/佳木斯市/桦川县"
+
+
+def test_a_place_speaking_of_its_own_history_is_the_issuer_not_a_disaster_it_names():
+    """"新城发展史上…汶川地震": the report is a 新城区's (which one the text does not say), never 汶川县's."""
+    body = ("2011年政府工作报告\n现在,我代表区人民政府向大会做工作报告。\n“十一五”时期,是新城发展史上很不平凡的五年。"
+            "五年来,全区人民面对突如其来的汶川地震、冰冻雪灾等灾害。")
+    place, why, namesakes = _place("2011年政府工作报告", body)
+    assert place is None and "陕西省/西安市/新城区" in namesakes and not any("汶川" in n for n in namesakes)
+
+
+def test_a_session_news_page_is_about_the_year_it_mostly_names_and_the_years_beside_it():
+    body = ("1月16日,龙井市第十九届人民代表大会第五次会议开幕。2025年,全市地区生产总值增长7%。"
+            "2025年新建项目12个,2025年新增就业1200人。")
+    facts = read_facts("某市人大会议召开\n" + body, 0, len(body) + 9, "某市人大会议召开")
+    assert facts.kind == "news" and facts.years == (2024, 2025, 2026)

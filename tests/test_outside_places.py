@@ -267,3 +267,19 @@ def test_a_pdf_with_scattered_spaces_and_a_months_period_still_give_their_figure
     assert spaced.text.startswith("Answer: 宜春市樟树市, 2020: 70790元 [1]")  # "人 均 GDP … 70790 元"
     months = shipped_fresh3.answer("新場鎮2023年1-11月一般公共預算收入是多少?", mode="extractive")
     assert months.text.startswith("答：浦东新区新场镇2023年为2.70亿元[1]。")
+
+
+@pytest.fixture
+def shipped_fresh5(monkeypatch):
+    """The fifth fresh tuning corpus (eval/fresh5: 12 places in 10 provinces) and its shipped index."""
+    yield from shipped(monkeypatch, OUTSIDE.parent.parent / "fresh5")
+
+
+def test_a_question_about_the_session_itself_is_answered_for_its_year(shipped_fresh5):
+    answer = shipped_fresh5.answer("西安市新城区2020年6月人代会第一次全体会议有多少名区人大代表出席?", mode="extractive")
+    assert not answer.refused and "183名" in answer.text
+
+
+def test_a_word_jieba_splits_in_the_question_is_matched_whole(shipped_fresh5):
+    answer = shipped_fresh5.answer("截至2024年虎林的药号总数是多少个?", mode="extractive")  # 的药号总数 → 药 号
+    assert not answer.refused and "514个" in answer.text

@@ -33,7 +33,7 @@ TARGET_ASKED = re.compile(r"目标|预期|计划|规划|力争|target|goal|plan|
 # "…各是多少?哪一年更高?": the comparison a reader draws from the figures, not words a sentence holds
 WHICH_IS_MORE = re.compile(r"(?:哪(?:一年|一个|个|家|里|边)?|谁)(?:的)?(?:更|最|较)[\u4e00-\u9fff]{1,2}")
 EXPANDED = set(ENGLISH_TERMS) | set(CHINESE_SYNONYMS)
-ASKING = {"各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是"}
+ASKING = {"截至", "截止", "各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是"}
 
 
 @dataclass
@@ -99,7 +99,7 @@ class SentenceScorer:
     def query_weights(self, analysis: QueryAnalysis) -> dict[str, float]:
         # Places, years and plan periods were matched at the report level; sentences rarely repeat them.
         asked = WHICH_IS_MORE.sub(" ", PERIOD.sub(" ", analysis.simplified))
-        tokens = tokenize(" ".join([asked, *analysis.expansions]))
+        tokens = self._rejoined(tokenize(" ".join([asked, *analysis.expansions])))
         words = [*analysis.place_words, *(p.name for p in analysis.places)]
         names = {str(y) for y in analysis.years} | {short_name(w) for w in words} | set(words)
         weights = {}
@@ -114,6 +114,20 @@ class SentenceScorer:
                 continue  # how the question asks, not what it asks about
             weights[token] = self.idf.get(token, self.default_idf)
         return weights
+
+    def _rejoined(self, tokens: list[str]) -> list[str]:
+        """Single characters jieba split off in the question's context ("的药号总数" → 药 号) joined back into the
+        word the reports hold (药号)."""
+        joined, i = [], 0
+        while i < len(tokens):
+            pair = "".join(tokens[i:i + 2])
+            if len(pair) == 2 and len(tokens[i]) == 1 and pair in self.idf and not pair.isascii():
+                joined.append(pair)
+                i += 2
+            else:
+                joined.append(tokens[i])
+                i += 1
+        return joined
 
     def _cover(self, words: list[str], weights: dict[str, float], tokens: set[str], context: set[str]) -> float:
         """Weighted share of `words` in the sentence (a word only in the report title counts less)."""
