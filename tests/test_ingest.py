@@ -98,7 +98,8 @@ def test_documents_are_ordered_disjoint_and_segments_inside(corpus):
 
 
 @pytest.mark.parametrize("prefix, place, year, kind, years, title_part", [
-    ("000", "广东省/广州市/增城区", 2023, "other", (), "数字政府2.0"),
+    # A news page mostly about 2023 (its year mentions): that year and the ones beside it.
+    ("000", "广东省/广州市/增城区", 2023, "other", (2022, 2023, 2024), "数字政府2.0"),
     # The 十四五 plan (第十四個五年規劃) covers 2021–2025 and reviews the 十三五 period, 2016–2020.
     ("001", "广东省/广州市/增城区", 2021, "five_year_plan", tuple(range(2016, 2026)),
      "第十四個五年規劃和2035年遠景目標綱要"),

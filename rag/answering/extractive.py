@@ -495,9 +495,9 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
             if not asked:
                 return False
         topic = TOPIC_YEAR.match(sentence.text)
-        named = {int(m.group(1)) for m in YEAR_MENTION.finditer(YEAR_SPAN.sub("", sentence.text))
-                 if not BASE_OF.search(sentence.text[max(0, m.start() - 2):m.start()])}
-        if (topic or named) and not mentioned & asked:
+        plain = YEAR_SPAN.sub("", sentence.text)
+        planned = [m for m in YEAR_MENTION.finditer(plain) if OTHER_YEARS_PLAN.match(plain, m.end())]
+        if (topic or planned) and not mentioned & asked:
             return False  # "2023年,全区…实现…1744亿元", "提出了2024年…预期目标": another year's figures
         part_years = primary_years(passage)  # what a sentence there is about unless it names an asked year
         if not part_years & asked and not mentioned & asked and (part_years or mentioned):
@@ -505,8 +505,8 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
     return True
 
 
-BASE_OF = re.compile(r"比|较|与|同|从|由")  # "比2015年增长", "由2015年的…": a base year, not the sentence's year
-PLAN_ASKED = re.compile(rf"{TARGET_ASKED.pattern}|将|拟|打算|安排|部署|任务|要求|不低于|不少于|不超过|控制在|"
+OTHER_YEARS_PLAN = re.compile(r"[^，。,；;]{0,15}?(?:预期目标|主要目标|目标任务|工作安排|计划安排)")  # "2024年…预期目标"
+PLAN_ASKED = re.compile(rf"{TARGET_ASKED.pattern}|将|拟|打算|安排|部署|任务|要求|提出|确保|争取|定下|设定|(?<![主需重只还])要(?![素点])|不低于|不少于|不超过|控制在|"
                         r"\bwill\b|going to", re.I)
 TOPIC_YEAR = re.compile(r"\s*(?:[（(]?[一二三四五六七八九十\d]{1,2}[、.)）]\s*)?(?:19|20)\d{2}年(?![以至到起—\-~]|来)")
 
