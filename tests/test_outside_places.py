@@ -283,3 +283,20 @@ def test_a_question_about_the_session_itself_is_answered_for_its_year(shipped_fr
 def test_a_word_jieba_splits_in_the_question_is_matched_whole(shipped_fresh5):
     answer = shipped_fresh5.answer("截至2024年虎林的药号总数是多少个?", mode="extractive")  # 的药号总数 → 药 号
     assert not answer.refused and "514个" in answer.text
+
+
+@pytest.fixture
+def shipped_fresh4(monkeypatch):
+    """The fourth fresh tuning corpus (eval/fresh4: 18 places in 14 provinces) and its shipped index."""
+    yield from shipped(monkeypatch, OUTSIDE.parent.parent / "fresh4")
+
+
+def test_which_grew_faster_is_answered_with_each_sides_growth_rate(shipped_fresh4):
+    """"GDP增速哪个更快": each side's rate, not a sentence that only says 增速排名第一 beside "200余件诉求"."""
+    answer = shipped_fresh4.answer("尼木县2023年与湟源县2024年的GDP增速哪个更快?", mode="extractive")
+    assert answer.text.startswith("答：拉萨市尼木县2023年同比增长9.5%[1]。\n答：西宁市湟源县2024年增长7%[2]。")
+
+
+def test_a_traditional_who_question_gets_the_speaker_line(shipped_fresh5):
+    answer = shipped_fresh5.answer("2021年7月圍場縣的代理縣長是誰?", mode="extractive")
+    assert "孙立良" in answer.text and not answer.refused

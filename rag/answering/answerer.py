@@ -31,6 +31,7 @@ from .extractive import (
     MONEY_HEADS,
     QUANTITY,
     SENTENCE,
+    WHICH_IS_MORE,
     YEAR_MENTION,
     ExtractiveConfig,
     SentenceScorer,
@@ -245,7 +246,7 @@ class Answerer:
     def _focused(self, analysis, chosen: list, passages: list[Passage]) -> list:
         """A question asking one figure, answered by a checked figure: the sentence that states it alone (the
         runners-up beside it are other figures of the same report, and would be cited as if they were evidence)."""
-        if len(chosen) < 2 or not QUANTITY.search(analysis.text) or LISTING.search(analysis.text) \
+        if len(chosen) < 2 or not QUANTITY.search(analysis.text) or _lists(analysis) \
                 or analysis.is_comparison or asks_several(analysis):
             return chosen
         best = self._figure(analysis, chosen, passages, False)
@@ -258,7 +259,7 @@ class Answerer:
         a question asking several figures of one place gets one line naming each, or none when one is not
         found (a line with one of them would read as the whole answer). A figure the claim check cannot
         confirm is labelled and returned with what is wrong."""
-        if not QUANTITY.search(analysis.text) or LISTING.search(analysis.text):
+        if not QUANTITY.search(analysis.text) or _lists(analysis):
             return [], []  # names and lists are answered by the quotes themselves
         if not analysis.is_comparison and asks_several(analysis):
             return self._item_lines(analysis, chosen, passages, english)
@@ -332,6 +333,11 @@ class Answerer:
             return None
         *_, number, passage, value, check = min(found, key=lambda item: item[:5])
         return number, passage, value, check
+
+
+def _lists(analysis) -> bool:
+    """Does the question ask for names or a list ("哪些", "what are"), not figures ("哪个更快" compares figures)?"""
+    return bool(LISTING.search(WHICH_IS_MORE.sub(" ", analysis.text)))
 
 
 def _checked(value: str, sentence: str, passage: Passage, side, names: list[str], amount: bool) -> ClaimCheck:

@@ -7,7 +7,7 @@ from ..places import gazetteer
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
-from .extractive import GROWTH_ASKED, MARK_CUE, TARGET_ASKED
+from .extractive import GROWTH_ASKED, MARK_CUE, RANK_ASKED, TARGET_ASKED
 
 UNITS = (r"周年|亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
@@ -124,7 +124,6 @@ CHANGE_VERB = re.compile(rf"({VERB})\s*$")
 def says_change(value: str) -> bool:
     """"增长3.4%": a value that opens with the change it states (a line then reads "…2020年增长3.4%")."""
     return bool(re.match(VERB, value))
-RANK_ASKED = re.compile(r"第几|排名|排第|排位|位次|名列|\brank(?:ed|ing)?\b", re.I)
 RANK = re.compile(r"(?:全(?:国|省|市|州|区|县)|[省市州区县]内)?(?:第[一二三四五六七八九十百\d]+(?:位|名)?|首位)")
 
 

@@ -25,6 +25,7 @@ YEAR_SPAN = re.compile(r"(?:19|20)\d{2}\s*年?\s*[-—–~至到]\s*(?:19|20)\d{
 ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(亿元|万元|元|平方米|平方公里|公里|人次|万人|个|家|台|人|宗|套|座|所|吨|亩|项|件|辆|张|户|天)")
 
 
+RANK_ASKED = re.compile(r"第几|排名|排第|排位|位次|名列|\brank(?:ed|ing)?\b", re.I)
 WHO_ASKED = re.compile(r"谁|哪位|who\b", re.I)
 OFFICIAL = re.compile(r"(?:代理|代)?(?:区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)\s*[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff]){1,3}")
 HEADER_CHARS = 600  # where a report names who delivers it
@@ -159,7 +160,8 @@ class SentenceScorer:
         config = self.config
         text = squeeze_spaces(sentence.text)
         bare = re.sub(r"[\W_]", "", to_simplified(text))
-        if bare and bare in squeeze_spaces(to_simplified(passage.title)):
+        if bare and bare in re.sub(r"[\W_]", "", to_simplified(passage.title)) \
+                and not WHO_ASKED.search(analysis.simplified):
             return 0.0  # the title written again as a heading ("政 府 工 作 报 告") says nothing
         tokens = sentence_tokens(text, weights)
         if names_other_metric(analysis.simplified, to_simplified(text)):
@@ -181,6 +183,9 @@ class SentenceScorer:
             score *= config.head_miss
         if QUANTITY.search(analysis.text) and not _states_quantity(text, DURATION_ASKED.search(analysis.simplified)):
             score *= config.no_number
+        elif GROWTH_ASKED.search(analysis.text) and not asked_unit and not RATE_FIGURE.search(text) \
+                and not RANK_ASKED.search(analysis.text):
+            score *= config.no_number  # "增速是多少" asks for a rate: "200余件诉求" is no answer
         elif QUANTITY.search(analysis.text) and not TARGET_ASKED.search(analysis.text) \
                 and _figure_is_a_mark(text, asked_metric(analysis) or head):  # a target may well be a mark to pass
             score *= config.marks_only
@@ -200,7 +205,7 @@ class SentenceScorer:
                 score *= config.wrong_year
             elif not mentioned and covered and not covered & set(analysis.years):
                 score *= config.other_period
-        if WHO_ASKED.search(analysis.text) and OFFICIAL.search(text) and passage.facts is not None \
+        if WHO_ASKED.search(analysis.simplified) and OFFICIAL.search(text) and passage.facts is not None \
                 and sentence.start - passage.facts.doc_start < HEADER_CHARS:
             score = max(score, config.min_score + config.speaker_margin)  # the report's own speaker line
         return score - 0.01 * sentence.passage
