@@ -112,6 +112,22 @@ def shipped_outside(monkeypatch):
     yield from shipped(monkeypatch, OUTSIDE.parent)
 
 
+def _shipped_set(name: str, about: str):
+    """A fixture: `rag` over one fresh tuning corpus (eval/<name>) and its shipped index."""
+    @pytest.fixture
+    def fixture(monkeypatch):
+        yield from shipped(monkeypatch, OUTSIDE.parent.parent / name)
+    fixture.__doc__ = f"eval/{name}: {about}, and its shipped index."
+    return fixture
+
+
+shipped_fresh = _shipped_set("fresh", "16 places in 9 provinces")
+shipped_fresh2 = _shipped_set("fresh2", "13 places in 12 provinces")
+shipped_fresh3 = _shipped_set("fresh3", "16 places in 11 provinces")
+shipped_fresh4 = _shipped_set("fresh4", "18 places in 14 provinces")
+shipped_fresh5 = _shipped_set("fresh5", "12 places in 10 provinces")
+
+
 @pytest.mark.parametrize("question", [
     "上海普陀区2009年地区生产总值是多少?", "舟山市普陀区2009年地区生产总值是多少?", "普陀区2009年地区生产总值是多少?"])
 def test_a_report_that_does_not_say_which_namesake_is_quoted_under_the_shared_name(shipped_outside, question):
@@ -129,11 +145,6 @@ def test_a_name_both_namesakes_share_is_answered_once_with_the_caveat(shipped_ou
     assert "答：普陀区2009年为166.0亿元[1]。" in answer.text and answer.text.count("166.0亿元[1]") == 1
     assert "（《2010年普陀區政府工作報告》未写明是哪一个地方的报告（上海市普陀区、浙江省舟山市普陀区之一））" in answer.text
 
-
-@pytest.fixture
-def shipped_fresh(monkeypatch):
-    """The fresh tuning corpus (eval/fresh: 16 places in 9 provinces) and its shipped index."""
-    yield from shipped(monkeypatch, OUTSIDE.parent.parent / "fresh")
 
 
 def test_total_trade_does_not_answer_exports(shipped_fresh):
@@ -157,11 +168,6 @@ def test_a_county_name_inside_other_words_is_no_place(shipped_fresh):
     assert answer.text.startswith("答：来宾市金秀瑶族自治县2023年为")
     assert all(c.facts.place.endswith("金秀瑶族自治县") for c in answer.citations)
 
-
-@pytest.fixture
-def shipped_fresh2(monkeypatch):
-    """The second fresh tuning corpus (eval/fresh2: 13 places in 12 provinces) and its shipped index."""
-    yield from shipped(monkeypatch, OUTSIDE.parent.parent / "fresh2")
 
 
 def test_an_english_name_not_in_pinyin_is_read_as_the_held_place_it_sounds_like(shipped_fresh2):
@@ -208,11 +214,6 @@ def test_grain_output_is_the_tonnage_not_the_sown_area(shipped_fresh2):
     answer = shipped_fresh2.answer("What was Zizhou County's total grain output in 2023?", mode="extractive")
     assert answer.text.startswith("Answer: 榆林市子洲县, 2023: 16.28万吨 [1]")
 
-
-@pytest.fixture
-def shipped_fresh3(monkeypatch):
-    """The third fresh tuning corpus (eval/fresh3: 16 places in 11 provinces) and its shipped index."""
-    yield from shipped(monkeypatch, OUTSIDE.parent.parent / "fresh3")
 
 
 def test_the_year_a_work_report_plans_for_has_targets_not_results(shipped_fresh3):
@@ -269,11 +270,6 @@ def test_a_pdf_with_scattered_spaces_and_a_months_period_still_give_their_figure
     assert months.text.startswith("答：浦东新区新场镇2023年为2.70亿元[1]。")
 
 
-@pytest.fixture
-def shipped_fresh5(monkeypatch):
-    """The fifth fresh tuning corpus (eval/fresh5: 12 places in 10 provinces) and its shipped index."""
-    yield from shipped(monkeypatch, OUTSIDE.parent.parent / "fresh5")
-
 
 def test_a_question_about_the_session_itself_is_answered_for_its_year(shipped_fresh5):
     answer = shipped_fresh5.answer("西安市新城区2020年6月人代会第一次全体会议有多少名区人大代表出席?", mode="extractive")
@@ -284,11 +280,6 @@ def test_a_word_jieba_splits_in_the_question_is_matched_whole(shipped_fresh5):
     answer = shipped_fresh5.answer("截至2024年虎林的药号总数是多少个?", mode="extractive")  # 的药号总数 → 药 号
     assert not answer.refused and "514个" in answer.text
 
-
-@pytest.fixture
-def shipped_fresh4(monkeypatch):
-    """The fourth fresh tuning corpus (eval/fresh4: 18 places in 14 provinces) and its shipped index."""
-    yield from shipped(monkeypatch, OUTSIDE.parent.parent / "fresh4")
 
 
 def test_which_grew_faster_is_answered_with_each_sides_growth_rate(shipped_fresh4):
