@@ -148,3 +148,16 @@ def test_a_session_news_page_is_about_the_year_it_mostly_names_and_the_years_bes
             "2025年新建项目12个,2025年新增就业1200人。")
     facts = read_facts("某市人大会议召开\n" + body, 0, len(body) + 9, "某市人大会议召开")
     assert facts.kind == "news" and facts.years == (2024, 2025, 2026)
+
+
+def test_a_district_the_text_places_in_another_city_is_not_read_as_the_gazetteers_namesake():
+    """The gazetteer's one 桥东区 is 张家口's (石家庄's was abolished): a profile that says 位于石家庄 is not 张家口's."""
+    body = "桥东区\n地名由来:因处铁路桥东得名。\n桥东区位于石家庄市区中部,总面积43.07平方公里,全区经济稳步增长。"
+    place, why, _ = _place("桥东区", body)
+    assert place is None and "石家庄市" in why
+
+
+def test_a_short_name_met_inside_a_phrase_is_no_issuer_without_its_parents():
+    """"富强精美现代化新罗庄" reads 新罗 (龙岩's 新罗区), but the text never names 龙岩 or 福建."""
+    body = "2022年,全区各级认真践行新发展理念,攻坚克难,“富强精美现代化新罗庄”建设迈出坚实步伐。全区经济稳中向好。"
+    assert _place("2022年,全区各级认真践行新发展理念", body)[0] is None

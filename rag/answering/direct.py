@@ -76,7 +76,7 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
                 anchor = later  # "烤烟种植面积32千公顷,增长9.1%;产量0.55万吨": the asked head after the asked word
             break
     after = [q for q in quantities if q.start() > anchor]
-    counted = _counted_before(text, anchor, quantities, asked_unit, after)
+    counted = _counted_before(text, anchor, quantities, asked_unit, after, metric_words)
     if counted is not None:
         return _as_written(text, counted)
     passed = [q for q in after if MARK_CUE.search(text[max(0, q.start() - 3):q.start()]) and any(
@@ -138,19 +138,29 @@ QUALIFIER = re.compile(r"\s*(左右|以上|以下|以内|多)")
 
 
 def _counted_before(text: str, anchor: int, quantities: list[re.Match], asked_unit: str | None,
-                    after: list[re.Match]) -> re.Match | None:
+                    after: list[re.Match], metric_words: list[str]) -> re.Match | None:
     """"6家企业成功上市,38家企业筹备挂牌" asked "几家企业上市": a count in the asked measure written before the asked
     word in its clause, when the first figure after it belongs to the next clause."""
     if anchor < 0 or not asked_unit or asked_unit[-1] not in MEASURE_WORDS:
         return None
+    counting = [q for q in quantities if (q.group(2) or "").endswith(asked_unit) and 0 <= anchor - q.end() <= 1]
+    if counting:
+        return counting[-1]  # "71名镇人大代表" asked "多少名镇人大代表": the count written right before its noun
     clause_start = max(text.rfind(mark, 0, anchor) for mark in CLAUSE_MARKS) + 1
     before = [q for q in quantities if clause_start <= q.start() < anchor and (q.group(2) or "").endswith(asked_unit)]
+    before = _of_the_asked_noun(text, before, metric_words) or before
     if not before or (after and not any(mark in text[anchor:after[0].start()] for mark in CLAUSE_MARKS)):
         return None
     return before[-1]
 
 
+def _of_the_asked_noun(text: str, counts: list[re.Match], words: list[str]) -> list[re.Match]:
+    """"71名镇人大代表和44名列席代表" asked "多少名镇人大代表": the counts whose noun the question names."""
+    return [q for q in counts if any(len(w) >= 2 and w in text[q.end():q.end() + NOUN_REACH] for w in words)]
+
+
 CLAUSE_MARKS = ",，;；。"
+NOUN_REACH = 6  # characters after a count within which the noun it counts is written
 
 
 def _as_written(text: str, quantity: re.Match, with_change: bool = False) -> str:

@@ -200,16 +200,41 @@ def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
         if len(candidates) > 1:
             candidates = _by_context(candidates, body)
         if len(candidates) == 1:
+            other = _other_city(candidates[0], body, gaz, aliases)
+            if other is not None:
+                return None, f"{deepest.text} is read as {candidates[0].key}, but the text places it in {other.name}", []
             return candidates[0], "", []
         names = "、".join(c.key for c in candidates)
         return None, f"{deepest.text} names several places ({names}) and the text does not tell which", candidates
     own = [] if TITLE_NAMES_A_PLACE.search(title) else _named_in_opening(body, gaz, aliases)
     if len(own) == 1:
+        other = _other_city(own[0], body, gaz, aliases)
+        if other is not None:
+            return None, f"the opening names {own[0].name}, but places it in {other.name}", []
         return own[0], "", []
     if own:
         names = "、".join(p.key for p in own)
         return None, f"the opening names {own[0].name}, one of several places ({names}), and does not tell which", own
     return None, "no place named in the title or the header lines", []
+
+
+def _other_city(place: Place, body: str, gaz, aliases) -> Place | None:
+    """A city of the place's province that the opening names while never naming the place's own city
+    ("桥东区位于石家庄市区中部": the gazetteer's one 桥东区 is 张家口's; 石家庄's was abolished): that city."""
+    parents = gaz.parents(place)
+    own_city = next((p for p in parents if p.level == "city"), None)
+    province = parents[-1] if parents else None
+    if own_city is None or province is None or own_city.name in body or (
+            len(own_city.alias) >= MIN_ALIAS and own_city.alias in body):
+        return None
+    opening = body[:OPENING_CHARS]
+    named = [p for m in find_mentions(opening, gaz, aliases, english=False) for p in m.candidates
+             if p.level == "city" and p.is_within(province) and p != own_city
+             and (opening[max(0, m.start - 2):m.start] == "位于" or CONTAINER_AFTER.match(opening, m.end))]
+    return named[0] if named else None
+
+
+CONTAINER_AFTER = re.compile(r"市?(?:区中|委|政府|第)")  # "位于石家庄市区中部", "在…市委、市政府的领导下"
 
 
 TITLE_NAMES_A_PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}[省市州盟县区旗镇乡](?:人民)?(?:政府|国民经济|统计|[\d一二三四五六七八九十〇]+年)")
@@ -241,10 +266,14 @@ def _named_in_opening(body: str, gaz, aliases) -> list[Place]:
     named = {p.key: p for m in find_mentions(opening, gaz, aliases, english=False) for p in m.candidates
              if p.level == level and (not p.name.endswith(ZONE_ENDINGS) or p.name in opening)}
     one = _the_ones(named, body)
-    if len(one) == 1:
-        return one
-    by_words = _the_ones(_named_as_words(opening, gaz, level), body)
-    return by_words if len(by_words) == 1 else []
+    if len(one) != 1:
+        one = _the_ones(_named_as_words(opening, gaz, level), body)
+    # a short name met in passing ("新罗庄" reads 新罗) is the issuer only when the text also names its parents
+    return one if len(one) == 1 and (one[0].name in body or _parents_named(one[0], body, gaz)) else []
+
+
+def _parents_named(place: Place, body: str, gaz) -> bool:
+    return any(p.name in body or (len(p.alias) >= MIN_ALIAS and p.alias in body) for p in gaz.parents(place))
 
 
 def _named_as_words(opening: str, gaz, level: str, whole: bool = True) -> dict[str, Place]:
