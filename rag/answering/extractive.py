@@ -161,7 +161,7 @@ class SentenceScorer:
         text = squeeze_spaces(sentence.text)
         bare = re.sub(r"[\W_]", "", to_simplified(text))
         if bare and bare in re.sub(r"[\W_]", "", to_simplified(passage.title)) \
-                and not WHO_ASKED.search(analysis.simplified):
+                and not (WHO_ASKED.search(analysis.simplified) and OFFICIAL.search(text)):
             return 0.0  # the title written again as a heading ("政 府 工 作 报 告") says nothing
         tokens = sentence_tokens(text, weights)
         if names_other_metric(analysis.simplified, to_simplified(text)):
