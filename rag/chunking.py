@@ -45,7 +45,7 @@ def chunk_document(text: str, document: Document, settings: ChunkerSettings) -> 
 def section_years(facts: ReportFacts, offset: int) -> tuple[int, ...]:
     """Years the text at `offset` is about: a work report's review part is about N-1 (and, when it
     looks back, the years before), its planning part about N; other reports keep their own years."""
-    plan = facts.plan_year or facts.year
+    plan = facts.plans_for
     if facts.kind != "work_report" or facts.plan_start is None or plan is None:
         return facts.years
     if offset >= facts.plan_start:

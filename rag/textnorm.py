@@ -25,7 +25,6 @@ def arabic_years(text: str) -> str:
     return CHINESE_YEAR.sub(lambda m: "".join(_YEAR_DIGITS[c] for c in m.group(1)) + "年", text)
 
 
-
 _SPACE_BY_CJK = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3400-\u9fff\uff00-\uffef])")
 
 

@@ -31,6 +31,11 @@ class ReportFacts:
     plan_year: int | None = None  # the year a work or plan-execution report plans for; it reviews the year before
 
     @property
+    def plans_for(self) -> int | None:
+        """The year the report plans for: its `plan_year`, else (facts read before it was kept) its year."""
+        return self.plan_year or self.year
+
+    @property
     def place_name(self) -> str | None:
         """The place's own name, without its parents: "龙岗区"."""
         return self.place.rsplit("/", 1)[-1] if self.place else None

@@ -45,7 +45,12 @@ def is_threshold(sentence: str, value: str) -> bool:
     """"跨入3000亿元俱乐部", "突破1000亿元": a mark passed, not the figure itself."""
     text = to_simplified(sentence)
     position = text.find(value)
-    return position > 0 and bool(MARK_CUE.search(text[max(0, position - 3):position]))
+    return position > 0 and _after_mark(text, position)
+
+
+def _after_mark(text: str, position: int) -> bool:
+    """Is the figure at `position` written right after a mark word (突破, 跨入…)?"""
+    return bool(MARK_CUE.search(text[max(0, position - 3):position]))
 
 
 HEAD_WORDS = {"产量", "面积", "人数", "总值", "增加值", "产值", "收入", "总额", "支出", "投资额", "销售额", "营业额", "利润", "余额"}
@@ -79,9 +84,8 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     counted = _counted_before(text, anchor, quantities, asked_unit, after, metric_words)
     if counted is not None:
         return _as_written(text, counted)
-    passed = [q for q in after if MARK_CUE.search(text[max(0, q.start() - 3):q.start()]) and any(
-        r.start() > q.start() and r.group(2) == q.group(2) and not MARK_CUE.search(text[max(0, r.start() - 3):r.start()])
-        for r in after)]
+    passed = [q for q in after if _after_mark(text, q.start()) and any(
+        r.start() > q.start() and r.group(2) == q.group(2) and not _after_mark(text, r.start()) for r in after)]
     if passed and not TARGET_ASKED.search(analysis.text):  # "历史性突破2000亿元,达到2311亿元": the figure reached
         after = [q for q in after if q not in passed]
     if not after:
@@ -124,6 +128,8 @@ CHANGE_VERB = re.compile(rf"({VERB})\s*$")
 def says_change(value: str) -> bool:
     """"增长3.4%": a value that opens with the change it states (a line then reads "…2020年增长3.4%")."""
     return bool(re.match(VERB, value))
+
+
 RANK = re.compile(r"(?:全(?:国|省|市|州|区|县)|[省市州区县]内)?(?:第[一二三四五六七八九十百\d]+(?:位|名)?|首位)")
 
 

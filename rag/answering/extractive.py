@@ -493,14 +493,14 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
                 return False
     asked = analysis.asked_years
     if asked:
-        mentioned = {int(y) for y in YEAR_MENTION.findall(YEAR_SPAN.sub("", sentence.text))}
+        plain = YEAR_SPAN.sub("", sentence.text)
+        mentioned = {int(y) for y in YEAR_MENTION.findall(plain)}
         plan = facts.plan_year if facts is not None else None
         if plan and asks_outcome(analysis):  # a report's figures for the years it plans are targets, not outcomes
             asked = {y for y in asked if y < plan or y in mentioned}
             if not asked:
                 return False
         topic = TOPIC_YEAR.match(sentence.text)
-        plain = YEAR_SPAN.sub("", sentence.text)
         planned = [m for m in YEAR_MENTION.finditer(plain) if OTHER_YEARS_PLAN.match(plain, m.end())]
         if (topic or planned) and not mentioned & asked:
             return False  # "2023年,全区…实现…1744亿元", "提出了2024年…预期目标": another year's figures
@@ -529,7 +529,7 @@ def primary_years(passage: Passage) -> set[int]:
     """The year a sentence that names none is about: last year in a work report's review part (the five
     years it may look back over count only when named), this year in its planning part."""
     facts, years = passage.facts, set(passage.years)
-    plan = (facts.plan_year or facts.year) if facts is not None and facts.kind == "work_report" else None
+    plan = facts.plans_for if facts is not None and facts.kind == "work_report" else None
     if not plan or not years:
         return years
     if all(y < plan for y in years):

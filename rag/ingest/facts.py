@@ -96,6 +96,12 @@ def report_year(title: str, body: str, kind: str) -> int | None:
     return int(dates[-1]) if dates else None
 
 
+def _plan_period(title: str, body: str) -> range | None:
+    """The period a five-year plan is for (十四五 → 2021–2025), from its title or its header."""
+    periods = periods_named(title) or periods_named(body[:HEADER_CHARS])
+    return periods[0] if periods else None
+
+
 EXECUTED_YEAR = re.compile(r"((?:19|20)\d{2})年[^，。,]{0,20}?(?:执行|完成|落实)情况")
 YEAR_END_MONTH = 11  # a report given in November or December of its year reviews that year
 
@@ -105,8 +111,8 @@ def plan_year(kind: str, year: int | None, title: str, body: str) -> int | None:
     its review heading or title names ("2023年工作回顾" in a town's report of December 2023; "2020年…计划执行
     情况"); None for other kinds."""
     if kind == "five_year_plan":  # it plans from its period's first year and reviews the period before
-        periods = periods_named(title) or periods_named(body[:HEADER_CHARS])
-        return periods[0].start if periods else None
+        period = _plan_period(title, body)
+        return period.start if period else None
     if year is None or kind not in ("work_report", "plan_execution"):
         return None
     executed = EXECUTED_YEAR.search(title)  # "2023年政府工作报告完成情况" reviews 2023
@@ -125,8 +131,8 @@ def years_covered(kind: str, year: int | None, title: str, body: str) -> set[int
     """Years a report is about (`year` is a work report's plan year); empty for news and others (they speak
     of many years)."""
     if kind == "five_year_plan":
-        periods = periods_named(title) or periods_named(body[:HEADER_CHARS])
-        covered = set(periods[0]) if periods else set()
+        period = _plan_period(title, body)
+        covered = set(period) if period else set()
         if covered:
             covered |= set(range(min(covered) - 5, min(covered)))  # the plan reviews the period before
         elif year:
@@ -224,8 +230,7 @@ def _other_city(place: Place, body: str, gaz, aliases) -> Place | None:
     parents = gaz.parents(place)
     own_city = next((p for p in parents if p.level == "city"), None)
     province = parents[-1] if parents else None
-    if own_city is None or province is None or own_city.name in body or (
-            len(own_city.alias) >= MIN_ALIAS and own_city.alias in body):
+    if own_city is None or province is None or _named_in(own_city, body):
         return None
     opening = body[:OPENING_CHARS]
     named = [p for m in find_mentions(opening, gaz, aliases, english=False) for p in m.candidates
@@ -247,9 +252,10 @@ ZONE_ENDINGS = ("开发区", "园区", "管理区", "示范区", "试验区", "�
 
 
 def _named_in_opening(body: str, gaz, aliases) -> list[Place]:
-    """A report with no title or header place (a bulletin's bare text): the one place of the level it calls
-    itself (全县, 全区…) that its opening names ("也是宁远发展史上…全县上下"), if exactly one. Not used when
-    the title names a place the gazetteer lacks (示例区政府工作报告): that title says who issued it."""
+    """A report with no title or header place (a bulletin's bare text): the place of the level it calls itself
+    (全县, 全区…) that its opening names ("也是宁远发展史上…全县上下"), as a one-item list; the namesakes it may
+    be when it speaks of its own history under a shared name; [] when it is not clear. Not used when the title
+    names a place the gazetteer lacks (示例区政府工作报告): that title says who issued it."""
     opening = body[:OPENING_CHARS]
     levels = {level for word, level in SELF_LEVEL.items() if word in opening}
     if not levels:  # "在县第十八届人民代表大会…县长 李水泉": the speaker's title gives the level
@@ -273,7 +279,12 @@ def _named_in_opening(body: str, gaz, aliases) -> list[Place]:
 
 
 def _parents_named(place: Place, body: str, gaz) -> bool:
-    return any(p.name in body or (len(p.alias) >= MIN_ALIAS and p.alias in body) for p in gaz.parents(place))
+    return any(_named_in(p, body) for p in gaz.parents(place))
+
+
+def _named_in(place: Place, body: str) -> bool:
+    """Does the text write the place's name, or its short name when that is long enough to tell?"""
+    return place.name in body or (len(place.alias) >= MIN_ALIAS and place.alias in body)
 
 
 def _named_as_words(opening: str, gaz, level: str, whole: bool = True) -> dict[str, Place]:
