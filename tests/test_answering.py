@@ -851,6 +851,12 @@ def test_dense_blend_embeds_only_sentences_that_could_be_chosen(real_index, monk
     ("地区生产总值从2017年的111.8亿元提高至2021年的160亿元左右,累计完成约545亿元。", "西乌旗2021年地区生产总值是多少?",
      "160亿元左右"),
     ("2021年经济社会发展的主要预期目标是:地区生产总值增长5-6%,一般公共预算收入完成51.1亿元。", "荔湾区2021年GDP预期增长多少?", "增长5-6%"),
+    # an amount asked: the amount the rate reached, written in brackets or after 达到; a growth asked: the rate
+    ("全区地区生产总值增长6.2%(达到850.5亿元),规上工业总产值增长4%(达到300亿元)。", "某区2024年地区生产总值是多少?",
+     "850.5亿元"),
+    ("全区地区生产总值增长6.2%(达到850.5亿元),规上工业总产值增长4%(达到300亿元)。", "某区2024年地区生产总值增长多少?",
+     "增长6.2%"),
+    ("全年地区生产总值增长9.1%,达到412.6亿元;", "What was the GDP of the district in 2024?", "412.6亿元"),
 ])
 def test_direct_value_reads_lists_and_dated_figures(sentence, question, value):
     from rag.answering.direct import direct_value
@@ -920,3 +926,36 @@ def test_a_bare_count_after_the_asked_words_gives_way_to_the_figure_the_asked_wo
                 "高水平赛事100余场,吸引观众近30万人。")
     analysis = analyse("大庆萨尔图区的赛车小镇投资了多少?")
     assert direct_value(sentence, analysis, None, ["赛车小镇", "投资"]) == "33亿元"
+
+
+def test_a_district_the_gazetteer_no_longer_lists_is_answered_for_and_refused_as_itself():
+    """石家庄's 桥东区 was abolished in 2014; the gazetteer's one 桥东区 is 张家口's. With a report of the old district
+    indexed, questions naming 石家庄 go to it; without one, the refusal names 石家庄市桥东区, never 张家口's."""
+    both = CorpusPlaces([_report("河北省/张家口市/桥东区", 2022), _report("河北省/石家庄市/桥东区", 2005)])
+    analysis = analyse("石家庄市桥东区2004年财政收入是多少?", both)
+    assert [p.key for p in analysis.places] == ["河北省/石家庄市/桥东区"] and analysis.ambiguous == []
+    assert [p.key for p in analyse("What was the GDP of Qiaodong District, Shijiazhuang in 2004?", both).places] == \
+        ["河北省/石家庄市/桥东区"]
+    assert [p.key for p in analyse("张家口桥东区2021年GDP", both).places] == ["河北省/张家口市/桥东区"]
+    only_zhangjiakou = CorpusPlaces([_report("河北省/张家口市/桥东区", 2022)])
+    assert _why_not("石家庄市桥东区2021年GDP是多少", only_zhangjiakou) == "已收录的报告中没有关于石家庄市桥东区的报告。"
+
+
+def test_a_metric_written_with_its_rate_and_then_its_amount_is_no_rates_only_sentence():
+    """「规模以上工业总产值增长36%,达到1130.8亿元」 answers "达到多少": the amount follows the rate in its clause."""
+    from rag.answering.extractive import _rates_only
+    analysis = analyse("某市2021年规模以上工业总产值达到多少?")
+    assert not _rates_only("规模以上工业总产值增长36%,达到1130.8亿元;", analysis, None, "产值")
+    assert _rates_only("规模以上工业总产值增长36%;工业投资增长5%。", analysis, None, "产值")
+
+
+def test_a_figure_of_a_report_that_names_no_year_is_not_labelled_with_the_asked_year():
+    from rag.answering.direct import whose
+    from rag.types import Passage
+    facts = ReportFacts(title="桥东区", place="河北省/石家庄市/桥东区", level="county")
+    undated = Passage("p.txt", "桥东区", "全区地区生产总值完成21.97亿元,同比增长16.2%;", 0, 30, facts=facts)
+    assert whose(undated, analyse("石家庄市桥东区2005年地区生产总值是多少?"), False) == "石家庄市桥东区（报告未写明年份）"
+    assert whose(undated, analyse("What was the GDP of Qiaodong District, Shijiazhuang in 2005?"), True) == \
+        "石家庄市桥东区, year not stated in the report"
+    dated = Passage("p.txt", "桥东区", "2004年全区地区生产总值完成21.97亿元。", 0, 30, facts=facts)
+    assert whose(dated, analyse("石家庄市桥东区2004年地区生产总值是多少?"), False) == "石家庄市桥东区2004年"

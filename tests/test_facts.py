@@ -150,11 +150,41 @@ def test_a_session_news_page_is_about_the_year_it_mostly_names_and_the_years_bes
     assert facts.kind == "news" and facts.years == (2024, 2025, 2026)
 
 
-def test_a_district_the_text_places_in_another_city_is_not_read_as_the_gazetteers_namesake():
-    """The gazetteer's one 桥东区 is 张家口's (石家庄's was abolished): a profile that says 位于石家庄 is not 张家口's."""
+def test_a_district_the_text_places_in_another_city_is_that_citys_even_when_the_gazetteer_lacks_it():
+    """The gazetteer's one 桥东区 is 张家口's (石家庄's was abolished in 2014): a profile that says 位于石家庄 is of
+    石家庄's 桥东区, a place the data does not list, with its level and short name."""
     body = "桥东区\n地名由来:因处铁路桥东得名。\n桥东区位于石家庄市区中部,总面积43.07平方公里,全区经济稳步增长。"
     place, why, _ = _place("桥东区", body)
-    assert place is None and "石家庄市" in why
+    assert place == "河北省/石家庄市/桥东区" and why == ""
+    from rag.places import gazetteer
+    rebuilt = gazetteer().get(place)
+    assert rebuilt.level == "county" and rebuilt.alias == "桥东" and rebuilt.label == "石家庄市桥东区"
+    assert "河北省/石家庄市/桥东区" not in gazetteer().by_key  # rebuilt from its key, not added to the data
+
+
+def test_a_header_naming_a_city_and_a_district_it_no_longer_has_is_that_district():
+    body = "2004年政府工作报告\n——在石家庄市桥东区第十一届人民代表大会第二次会议上\n各位代表:全区经济稳步增长。"
+    assert _place("2004年政府工作报告", body)[0] == "河北省/石家庄市/桥东区"
+    body = "2004年政府工作报告\n——在张家口市桥东区第十一届人民代表大会第二次会议上\n各位代表:全区经济稳步增长。"
+    assert _place("2004年政府工作报告", body)[0] == "河北省/张家口市/桥东区"
+
+
+def test_a_bulletin_titled_over_two_lines_and_one_that_calls_its_place_only_by_its_short_name():
+    text = ("2020年大东区国民经济和社会发展\n统 计 公 报\n大东区统计局\n(2021年4月18日)\n"
+            "2020年是极不平凡的一年,在市委、市政府和区委坚强领导下。初步核算,全区实现地区生产总值742.5亿元。")
+    [doc] = split_documents(SourceText(name="dadong.txt", text=text))
+    assert doc.title == "2020年大东区国民经济和社会发展统计公报"
+    assert doc.facts.kind == "statistics" and doc.facts.years == (2020,)
+    body = ("根据年快报统计,现将2017年全市国民经济和社会发展情况公报如下:\n2017年,在市委、市政府的正确领导下,"
+            "全市各部门紧紧围绕“四个辽阳”建设目标,保持了经济平稳发展。")
+    facts = read_facts(body, 0, len(body), body.split("\n")[0])
+    assert facts.place == "辽宁省/辽阳市" and facts.kind == "statistics"
+
+
+def test_a_page_titled_by_a_sentence_is_about_the_place_before_its_colon():
+    body = ("长安区地名由来:汉高帝五年置长安县,因长安乡为名。2002年6月2日,国务院批准:撤销长安县,设立西安市长安区。\n"
+            "2021年,长安区位列第57位。")
+    assert _place("长安区地名由来:汉高帝五年置长安县,因长安乡为名", body)[0] == "陕西省/西安市/长安区"
 
 
 def test_a_short_name_met_inside_a_phrase_is_no_issuer_without_its_parents():

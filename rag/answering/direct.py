@@ -7,9 +7,9 @@ from ..places import gazetteer
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
-from .extractive import GROWTH_ASKED, MARK_CUE, RANK_ASKED, TARGET_ASKED
+from .extractive import GROWTH_ASKED, MARK_CUE, MONEY_HEADS, RANK_ASKED, TARGET_ASKED, asked_head
 
-UNITS = (r"周年|亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
+UNITS = (r"周年|亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方千米|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
 QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
 QUOTES = set("“”\"'‘’「」")
@@ -68,7 +68,8 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
         return None
     if asked_unit:
         quantities = [q for q in quantities if (q.group(2) or "").endswith(asked_unit)] or quantities
-    elif SHARE_HEADS & set(metric_words):  # "先进产能占比达到多少" asks a share, not 煤炭产量1.56亿吨
+    elif SHARE_HEADS & set(metric_words) or any(w.endswith("率") and len(w) >= 3 for w in metric_words[:2]):
+        # "先进产能占比达到多少" asks a share, not 煤炭产量1.56亿吨; "城镇化率" a rate, not 常住人口27.36万人
         quantities = [q for q in quantities if q.group(2) in RATE_UNITS[:4]] or quantities
     anchor = -1
     for word in metric_words:  # the most telling question word the sentence holds
@@ -107,7 +108,7 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
             return _as_written(text, respective)
         if growth:
             return _as_written(text, growth[0], with_change=True)
-    chosen = after[0]
+    chosen = _amount_reached(text, after, analysis) or after[0]
     if not chosen.group(2):  # "…赛车小镇…100余场": a bare count; "投资33亿元" names the asked word right before it
         tight = [q for q in quantities if q.group(2) and any(
             len(w) >= 2 and text[max(0, q.start() - len(w)):q.start()] == w for w in metric_words)]
@@ -119,6 +120,19 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
             and not _names_year_before(text, chosen.start(), analysis):
         chosen = after[1]  # "从619.98亿元增长到880亿元": the figure reached, unless the start year is asked
     return _as_written(text, chosen, with_change=True)
+
+
+REACHED = re.compile(r"\s*[,，(（]?\s*(?:达到|达|为|至|到|总量)\s*$")
+
+
+def _amount_reached(text: str, after: list[re.Match], analysis: QueryAnalysis) -> re.Match | None:
+    """"地区生产总值增长5.9%(达到1133.16亿元)" asked for the amount: the amount the rate reached, not the rate."""
+    if GROWTH_ASKED.search(analysis.text) or asked_head(analysis) not in MONEY_HEADS or not after:
+        return None
+    rate = after[0]
+    if rate.group(2) not in RATE_UNITS or len(after) < 2 or after[1].group(2) in RATE_UNITS:
+        return None
+    return after[1] if REACHED.fullmatch(text[rate.end():after[1].start()]) else None
 
 
 VERB = r"(?:年均|同比|比上年)?(?:增长|下降|增加|提高|减少|上升|回落|降低)"
@@ -149,7 +163,8 @@ def _counted_before(text: str, anchor: int, quantities: list[re.Match], asked_un
     word in its clause, when the first figure after it belongs to the next clause."""
     if anchor < 0 or not asked_unit or asked_unit[-1] not in MEASURE_WORDS:
         return None
-    counting = [q for q in quantities if (q.group(2) or "").endswith(asked_unit) and 0 <= anchor - q.end() <= 1]
+    counting = [q for q in quantities if (q.group(2) or "").endswith(asked_unit) and 0 <= anchor - q.end() <= 1
+                and not any(mark in text[q.end():anchor] for mark in CLAUSE_MARKS + "、")]  # not "13个、信用村"
     if counting:
         return counting[-1]  # "71名镇人大代表" asked "多少名镇人大代表": the count written right before its noun
     clause_start = max(text.rfind(mark, 0, anchor) for mark in CLAUSE_MARKS) + 1
@@ -213,7 +228,8 @@ def _respective(text: str, anchor: int, quantities: list[re.Match]) -> re.Match 
 
 
 LIST_SEPARATOR = re.compile(r"、|和|及|与")
-AFTER_RESPECTIVELY = re.compile(r"分别(?:增长|增加|提高|上升|下降|减少|为|是|达到|达|完成)?\s*")
+AFTER_RESPECTIVELY = re.compile(r"分别(?:增长|增加|提高|上升|下降|减少|为|是|达到|达|完成)?\s*|"  # or a run of rates
+                                r"(?:同比|比上年)?(?:增长|下降)(?=\s*-?\d[\d.]*\s*[%％]\s*(?:和|、|及|与)\s*-?\d)")
 
 
 def _item_of_list(text: str, anchor: int, quantities: list[re.Match], analysis: QueryAnalysis) -> re.Match | None:
@@ -341,9 +357,13 @@ def whose(passage: Passage, analysis: QueryAnalysis, english: bool) -> str:
         place = facts.place_candidates[0].rsplit("/", 1)[-1]
     else:
         place = ""
-    asked = [y for y in analysis.years if not passage.years or y in passage.years]
+    # a report that says no year of its own gets the asked year only where its text writes it
+    asked = [y for y in analysis.years if y in passage.years or (not passage.years and (
+        f"{y}年" in passage.text or str(y) in passage.title))]
     years = asked or (list(passage.years) if len(passage.years) == 1 else [])
     year = years[0] if len(years) == 1 else None
+    unstated = not passage.years and analysis.years and year is None
     if english:
-        return ", ".join(x for x in (place, str(year) if year else "") if x)
-    return f"{place}{f'{year}年' if year else ''}"
+        return ", ".join(x for x in (place, str(year) if year else "", "year not stated in the report" if unstated
+                                     else "") if x)
+    return f"{place}{f'{year}年' if year else ''}{'（报告未写明年份）' if unstated else ''}"

@@ -276,7 +276,7 @@ METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|增加值|�
 
 GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|grow|grew|increase|rise|how fast", re.I)
 RATE_FIGURE = re.compile(r"\d\s*(?:%|％|个百分点|百分点|倍)")
-CLAUSE_END = re.compile(r"[。；;]")
+METRIC_SPAN_END = re.compile(r"[。；;]")  # a metric's figures run to its sentence's or clause's end
 MIN_METRIC_TAIL = 4  # 可支配收入: the shortest tail of an asked metric that still names it
 
 
@@ -292,7 +292,7 @@ def _rates_only(text: str, analysis: QueryAnalysis, asked_unit: str | None, head
         return False
     spans = []
     for match in re.finditer(re.escape(tail), text):
-        end = CLAUSE_END.search(text, match.end())
+        end = METRIC_SPAN_END.search(text, match.end())
         spans.append(text[match.end():end.start() if end else len(text)])
     return all(RATE_FIGURE.search(span) and not amount.search(span) for span in spans)
 

@@ -131,15 +131,26 @@ def find_title(text: str, segments: tuple[tuple[int, int], ...]) -> str | None:
     first = lines[0]
     if first.startswith("【") and "】" in first:
         return first.split("】", 1)[1].strip() or first
-    for line in lines[:20]:
+    for at, line in enumerate(lines[:20]):
         if len(line) <= 80 and TITLE_WORDS.search(to_simplified(line)) \
                 and not line.endswith(("。", ":", "：", ",", "，")) and "《" not in line:
             if re.fullmatch(r"(\S\s+){3,}\S", line):
                 return re.sub(r"\s+", "", line)  # "政 府 工 作 报 告"
-            return _title_from_line(line) if re.search(r"[,，]", line) else line
-    return None if SPEECH_LINE.search(to_simplified(first)) else _title_from_line(first)
+            return _with_tail(_title_from_line(line) if re.search(r"[,，]", line) else line, line, lines[at + 1:])
+    return None if SPEECH_LINE.search(to_simplified(first)) else _with_tail(_title_from_line(first), first, lines[1:])
 
 
+def _with_tail(title: str, line: str, following: list[str]) -> str:
+    """A title broken over two lines: "2020年大东区国民经济和社会发展" over "统 计 公 报"."""
+    rest = re.sub(r"\s+", "", following[0]) if following else ""
+    if title == line and not TITLE_WORDS.search(to_simplified(title)) and len(rest) <= TITLE_TAIL_CHARS \
+            and TITLE_TAIL.search(rest):
+        return title + rest
+    return title
+
+
+TITLE_TAIL = re.compile(r"^[\u4e00-\u9fff]{0,6}(?:公报|报告|规划|纲要|计划)$")
+TITLE_TAIL_CHARS = 10
 TITLE_END = re.compile(r"^.{0,60}?(?:报告|规划|纲要|计划|统计公报)")
 MAX_FALLBACK_TITLE = 40
 

@@ -11,14 +11,14 @@ from collections import Counter
 from functools import lru_cache
 
 from ..places import Place, find_mentions, gazetteer
-from ..places.mentions import MIN_ALIAS, alias_table, word_bounds
+from ..places.mentions import MIN_ALIAS, alias_table, placed_under, word_bounds
 from ..textnorm import arabic_years, to_simplified
 from ..types import ReportFacts
 from .periods import periods_named, plan_section_start
 
 KIND_PATTERNS = (  # first match wins: a plan-execution report also says 计划
     ("plan_execution", re.compile(r"计划执行情况|计划草案|预算执行情况")),
-    ("statistics", re.compile(r"统计公报")),
+    ("statistics", re.compile(r"统计公报|国民经济和社会发展[^，。,]{0,4}公报")),  # "…发展情况公报如下"
     ("five_year_plan", re.compile(r"五年规划|规划纲要|远景目标|[十一二三四五六七八九]五.{0,4}规划")),
     ("work_report", re.compile(r"工作报告|政府工作")),
 )
@@ -178,7 +178,8 @@ def target_years(year: int, body: str) -> set[int]:
 
 
 def _header_strings(title: str, body: str) -> list[str]:
-    strings = [title]
+    named = re.split(r"[:：]", title, maxsplit=1)[0]  # "长安区地名由来:汉高帝五年置长安县…": who the page is about
+    strings = [named, title] if named != title else [title]
     head = re.sub(r"\s+", "", body[:HEADER_CHARS])  # header lines are often broken mid-name
     for pattern in HEADER_PATTERNS:
         strings += [m.group(1) for m in pattern.finditer(head)]
@@ -195,7 +196,7 @@ def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
     gaz = gazetteer()
     aliases = _plain_aliases()
     for text in _header_strings(title, body):
-        mentions = find_mentions(text, gaz, aliases, english=False)
+        mentions = placed_under(find_mentions(text, gaz, aliases, english=False), gaz, text)
         if not mentions:
             continue
         deepest = max(mentions, key=lambda m: max(len(p.path) for p in m.candidates))
@@ -207,16 +208,17 @@ def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
             candidates = _by_context(candidates, body)
         if len(candidates) == 1:
             other = _other_city(candidates[0], body, gaz, aliases)
-            if other is not None:
-                return None, f"{deepest.text} is read as {candidates[0].key}, but the text places it in {other.name}", []
+            if other is not None:  # "桥东区位于石家庄市区中部": that city's 桥东区, listed or not
+                return gaz.under(other, candidates[0].name), "", []
             return candidates[0], "", []
         names = "、".join(c.key for c in candidates)
         return None, f"{deepest.text} names several places ({names}) and the text does not tell which", candidates
-    own = [] if TITLE_NAMES_A_PLACE.search(title) else _named_in_opening(body, gaz, aliases)
+    own = [] if any(not m.group(1).endswith(SELF_WORDS) for m in TITLE_NAMES_A_PLACE.finditer(title)) \
+        else _named_in_opening(body, gaz, aliases)
     if len(own) == 1:
         other = _other_city(own[0], body, gaz, aliases)
         if other is not None:
-            return None, f"the opening names {own[0].name}, but places it in {other.name}", []
+            return gaz.under(other, own[0].name), "", []
         return own[0], "", []
     if own:
         names = "、".join(p.key for p in own)
@@ -242,7 +244,8 @@ def _other_city(place: Place, body: str, gaz, aliases) -> Place | None:
 CONTAINER_AFTER = re.compile(r"市?(?:区中|委|政府|第)")  # "位于石家庄市区中部", "在…市委、市政府的领导下"
 
 
-TITLE_NAMES_A_PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}[省市州盟县区旗镇乡](?:人民)?(?:政府|国民经济|统计|[\d一二三四五六七八九十〇]+年)")
+SELF_WORDS = ("全", "本", "我")  # "现将2017年全市国民经济…公报如下": the report's own place, not a name
+TITLE_NAMES_A_PLACE = re.compile(r"([\u4e00-\u9fff]{2,8})[省市州盟县区旗镇乡](?:人民)?(?:政府|国民经济|统计|[\d一二三四五六七八九十〇]+年)")
 SELF_LEVEL = {"全县": "county", "全区": "county", "全旗": "county", "全市": "city", "全州": "city", "全盟": "city"}
 SPEAKER_LEVEL = {"县长": "county", "区长": "county", "旗长": "county", "州长": "city", "盟长": "city", "镇长": "town",
                  "乡长": "town"}  # a title written alone, at a line's start ("县长 李水泉"), not "副县长" within a name
@@ -275,7 +278,13 @@ def _named_in_opening(body: str, gaz, aliases) -> list[Place]:
     if len(one) != 1:
         one = _the_ones(_named_as_words(opening, gaz, level), body)
     # a short name met in passing ("新罗庄" reads 新罗) is the issuer only when the text also names its parents
-    return one if len(one) == 1 and (one[0].name in body or _parents_named(one[0], body, gaz)) else []
+    return one if len(one) == 1 and (one[0].name in body or _parents_named(one[0], body, gaz)
+                                     or _ends_a_word(one[0].alias, body)) else []
+
+
+def _ends_a_word(alias: str, body: str) -> bool:
+    """The short name written where a word ends ("四个辽阳”建设"), not inside a longer name ("新罗庄")."""
+    return bool(re.search(rf"{re.escape(alias)}(?![\u4e00-\u9fff])", body))
 
 
 def _parents_named(place: Place, body: str, gaz) -> bool:

@@ -60,6 +60,15 @@ def short_name(name: str) -> str:
     return name
 
 
+def child_level(parent: Place, name: str) -> str:
+    """The level of a division called `name` directly under `parent` (a municipality's 区 is a county)."""
+    if name.endswith(TOWN_SUFFIXES):
+        return "town"
+    if parent.level == "province" and name.endswith(("区", "县", "旗")):
+        return "county"
+    return LEVELS[min(LEVELS.index(parent.level) + 1, len(LEVELS) - 1)]
+
+
 def _data_file() -> bytes:
     spec = importlib.util.find_spec("jionlp")  # the data only: importing jionlp itself is slow
     if spec is None or not spec.submodule_search_locations:
@@ -128,7 +137,29 @@ class Gazetteer:
         return found
 
     def get(self, key: str | None) -> Place | None:
-        return self.by_key.get(key) if key else None
+        """The place stored under `key`; a place the data lacks under a parent it has (a district abolished or
+        renamed since, read from a report that names its city) is rebuilt from the key."""
+        if not key:
+            return None
+        return self.by_key.get(key) or self.unlisted(key)
+
+    def unlisted(self, key: str) -> Place | None:
+        """A place the data does not list, `key` naming a listed parent and a division name under it."""
+        *parents, name = key.split("/")
+        parent = self.by_key.get("/".join(parents)) if parents else None
+        if parent is None or parent.level == "town" or short_name(name) == name:
+            return None
+        return Place((*parent.path, name), child_level(parent, name), short_name(name))
+
+    def under(self, parent: Place, name: str) -> Place:
+        """The place called `name` within `parent`: the listed one, else one the data lacks."""
+        listed = [p for p in self.lookup(name) if p.is_within(parent) and p != parent]
+        return listed[0] if listed else Place((*parent.path, name), child_level(parent, name), short_name(name))
+
+    def with_places(self, extra: list[Place]) -> Gazetteer:
+        """This gazetteer and places it does not list (read from reports), looked up like the others."""
+        extra = [p for p in dict.fromkeys(extra) if p.key not in self.by_key]
+        return Gazetteer([*self.places, *extra]) if extra else self
 
     @cached_property
     def children(self) -> dict[str, list[Place]]:

@@ -66,6 +66,11 @@ def _yielding_last_character(text: str, found: Mention, gaz: Gazetteer) -> Menti
     return found
 
 
+def _name_starts(text: str, position: int, gaz: Gazetteer) -> bool:
+    """Does a full place name start at `position`?"""
+    return any(gaz.lookup(text[position:position + size]) for size in range(3, min(gaz.max_name, len(text) - position) + 1))
+
+
 def _within_previous(places: list[Place], mentions: list[Mention], position: int) -> list[Place]:
     """A two-character name such as 城区 is a place only right after a place it lies in (晋城市城区)."""
     if not places or not mentions or mentions[-1].end != position:
@@ -119,7 +124,8 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
             if places:
                 found = Mention(position, position + size, piece, tuple(places), "name")
                 break
-            if piece in aliases and text[position + size:position + size + 1] not in NOT_A_PLACE_AFTER:
+            if piece in aliases and (text[position + size:position + size + 1] not in NOT_A_PLACE_AFTER
+                                     or _name_starts(text, position + size, gaz)):  # 张家口桥东区: no bridge
                 bounds = bounds if bounds is not None else word_bounds(text)
                 if position in bounds and (position + size in bounds or text[position + size:position + size + 1]
                                            in LEVEL_SUFFIX):  # 金秀县, 深圳龙岗, not 资中 of 招商引资中…
@@ -135,6 +141,22 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
     if english and _ENGLISH_WORD.search(text):
         mentions += pinyin_mentions(text, pinyin if pinyin is not None else pinyin_table(gaz, aliases))
     return sorted(mentions, key=lambda m: m.start)
+
+
+def placed_under(mentions: list[Mention], gaz: Gazetteer, text: str, gap: re.Pattern | None = None) -> list[Mention]:
+    """A full county-level name written right after a city it is not listed under ("石家庄市桥东区": the data's
+    one 桥东区 is 张家口's, 石家庄's was abolished) is read as that city's place, which the data lacks."""
+    settled = list(mentions)
+    for i in range(1, len(settled)):
+        outer, inner = settled[i - 1], settled[i]
+        between = text[outer.end:inner.start]
+        if (inner.kind != "name" or len(outer.candidates) != 1 or not inner.text.endswith(("区", "县", "旗"))
+                or not (gap.fullmatch(between) if gap is not None else between == "")):
+            continue
+        city = outer.candidates[0]
+        if city.level in ("city", "province") and not any(c.is_within(city) for c in inner.candidates):
+            settled[i] = replace(inner, candidates=(gaz.under(city, inner.text),))
+    return settled
 
 
 def word_bounds(text: str) -> set[int]:

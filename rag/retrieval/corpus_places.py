@@ -10,11 +10,16 @@ from ..types import ReportFacts
 
 
 class CorpusPlaces:
-    """Reports grouped by the place that issued them; built from the index, never from source files."""
+    """Reports grouped by the place that issued them; built from the index, never from source files.
+
+    `gazetteer` is the national one plus the places reports name that it does not list (abolished districts)."""
 
     def __init__(self, reports: Iterable[ReportFacts]):
         self.reports = list(dict.fromkeys(reports))
         gaz = gazetteer()
+        unlisted = {r.place for r in self.reports if r.place and r.place not in gaz.by_key}
+        self.gazetteer = gaz.with_places([p for p in map(gaz.unlisted, sorted(unlisted)) if p is not None])
+        gaz = self.gazetteer
         self.places: dict[str, Place] = {}
         self.uncertain: dict[str, Place] = {}  # namesakes a report may be of (its text does not tell)
         for facts in self.reports:
@@ -29,12 +34,12 @@ class CorpusPlaces:
     @cached_property
     def aliases(self) -> dict[str, list[Place]]:
         """Abbreviated names to look for in questions: the corpus places first, then uncommon others."""
-        return alias_table(gazetteer(), [*self.places.values(), *self.uncertain.values()])
+        return alias_table(self.gazetteer, [*self.places.values(), *self.uncertain.values()])
 
     @cached_property
     def pinyin(self) -> dict[str, list[Place]]:
         """Pinyin names to look for in English questions (built on first use)."""
-        return pinyin_table(gazetteer(), self.aliases)
+        return pinyin_table(self.gazetteer, self.aliases)
 
     def holds(self, place: Place) -> bool:
         """Some report is about `place`, or may be (its text names the place but not which namesake)."""

@@ -13,6 +13,7 @@ from ..places.mentions import (
     GENERIC_FULL_NAME,
     GENERIC_NAME,
     pinyin_table,
+    placed_under,
     sound_alike,
     unknown_english_places,
 )
@@ -183,9 +184,10 @@ class ResolvedPlaces:
 
 def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
     """Places (Chinese, traditional or pinyin, any level, abbreviated or full) named in `text`."""
-    gaz = gazetteer()
+    gaz = corpus.gazetteer if corpus else gazetteer()
     mentions = find_mentions(text, gaz, corpus.aliases if corpus else None,
                              pinyin=corpus.pinyin if corpus else _plain_pinyin())
+    mentions = placed_under(mentions, gaz, text, _QUALIFIER_GAP)
     qualifiers = {id(o) for o in mentions for i in mentions if o is not i and _qualifies(o, i, text)}
     places: list[Place] = []
     spots: list[tuple[int, Place]] = []
