@@ -14,7 +14,6 @@ from ..types import Answer, Citation, Passage, Scope
 from .citations import NUMBER, check_citations
 from .claims import ClaimCheck, claim_problems, describe
 from .direct import (
-    GROWTH_ASKED,
     HEAD_WORDS,
     LISTING,
     asked_items,
@@ -28,14 +27,13 @@ from .direct import (
 )
 from .extractive import (
     ASKED_UNIT,
-    MONEY_HEADS,
     QUANTITY,
     SENTENCE,
     WHICH_IS_MORE,
     YEAR_MENTION,
     ExtractiveConfig,
     SentenceScorer,
-    asked_head,
+    asks_amount,
     evidence_sentences,
     metric_names,
     on_side,
@@ -317,7 +315,7 @@ class Answerer:
         heads = [n for n in names if n in HEAD_WORDS]  # the head (产量) after the rarer words that say whose it is
         words = [n for n in names if n not in heads] + sorted((t for t in weights if t not in heads),
                                                              key=lambda t: -weights[t]) + heads
-        amount = asked_head(side) in MONEY_HEADS and not GROWTH_ASKED.search(side.text)
+        amount = asks_amount(side)
         found = []
         for number, sentence in enumerate(chosen, start=1):
             passage = passages[sentence.passage]

@@ -7,7 +7,7 @@ from ..places import gazetteer
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
-from .extractive import GROWTH_ASKED, MARK_CUE, MONEY_HEADS, RANK_ASKED, TARGET_ASKED, asked_head
+from .extractive import GROWTH_ASKED, MARK_CUE, RANK_ASKED, TARGET_ASKED, asks_amount
 
 UNITS = (r"周年|亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方千米|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
@@ -127,7 +127,7 @@ REACHED = re.compile(r"\s*[,，(（]?\s*(?:达到|达|为|至|到|总量)\s*$")
 
 def _amount_reached(text: str, after: list[re.Match], analysis: QueryAnalysis) -> re.Match | None:
     """"地区生产总值增长5.9%(达到1133.16亿元)" asked for the amount: the amount the rate reached, not the rate."""
-    if GROWTH_ASKED.search(analysis.text) or asked_head(analysis) not in MONEY_HEADS or not after:
+    if not asks_amount(analysis) or not after:
         return None
     rate = after[0]
     if rate.group(2) not in RATE_UNITS or len(after) < 2 or after[1].group(2) in RATE_UNITS:

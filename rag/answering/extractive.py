@@ -358,6 +358,11 @@ def asked_head(analysis: QueryAnalysis) -> str | None:
     return match.group(1) if match else None
 
 
+def asks_amount(analysis: QueryAnalysis) -> bool:
+    """The question asks an amount (收入, 总值…), not its growth."""
+    return asked_head(analysis) in MONEY_HEADS and not GROWTH_ASKED.search(analysis.text)
+
+
 def report_wording(question: str) -> str:
     """The question with Latin abbreviations in report wording: "GDP是多少" asks for 地区生产总值, an amount."""
     for short, full in CHINESE_SYNONYMS.items():

@@ -69,6 +69,11 @@ def child_level(parent: Place, name: str) -> str:
     return LEVELS[min(LEVELS.index(parent.level) + 1, len(LEVELS) - 1)]
 
 
+def _child(parent: Place, name: str) -> Place:
+    """A division called `name` directly under `parent`, as the data would list it."""
+    return Place((*parent.path, name), child_level(parent, name), short_name(name))
+
+
 def _data_file() -> bytes:
     spec = importlib.util.find_spec("jionlp")  # the data only: importing jionlp itself is slow
     if spec is None or not spec.submodule_search_locations:
@@ -149,12 +154,12 @@ class Gazetteer:
         parent = self.by_key.get("/".join(parents)) if parents else None
         if parent is None or parent.level == "town" or short_name(name) == name:
             return None
-        return Place((*parent.path, name), child_level(parent, name), short_name(name))
+        return _child(parent, name)
 
     def under(self, parent: Place, name: str) -> Place:
         """The place called `name` within `parent`: the listed one, else one the data lacks."""
         listed = [p for p in self.lookup(name) if p.is_within(parent) and p != parent]
-        return listed[0] if listed else Place((*parent.path, name), child_level(parent, name), short_name(name))
+        return listed[0] if listed else _child(parent, name)
 
     def with_places(self, extra: list[Place]) -> Gazetteer:
         """This gazetteer and places it does not list (read from reports), looked up like the others."""
