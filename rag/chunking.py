@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from .config import ChunkerSettings
 from .ingest.documents import trim_span
+from .ingest.periods import running_year
 from .textnorm import to_simplified
 from .types import Chunk, Document, ReportFacts
 
@@ -38,8 +39,17 @@ def chunk_document(text: str, document: Document, settings: ChunkerSettings) -> 
                 continue
             chunks.append(Chunk(source=document.source, start=seg_start + start, end=seg_start + end,
                                 text=segment[start:end], facts=document.facts, page=document.page,
-                                years=section_years(document.facts, seg_start + start)))
+                                years=section_years(document.facts, seg_start + start) or _opening_year(
+                                    text, document, seg_start + start)))
     return chunks
+
+
+def _opening_year(text: str, document: Document, offset: int) -> tuple[int, ...]:
+    """For a report of no year: the year its paragraph has last opened a sentence with before `offset`."""
+    if document.facts.years:
+        return ()
+    year = running_year(text, max(document.facts.doc_start, text.rfind("\n", 0, offset) + 1), offset)
+    return (year,) if year else ()
 
 
 def section_years(facts: ReportFacts, offset: int) -> tuple[int, ...]:

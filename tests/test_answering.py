@@ -857,13 +857,25 @@ def test_dense_blend_embeds_only_sentences_that_could_be_chosen(real_index, monk
     ("全区地区生产总值增长6.2%(达到850.5亿元),规上工业总产值增长4%(达到300亿元)。", "某区2024年地区生产总值增长多少?",
      "增长6.2%"),
     ("全年地区生产总值增长9.1%,达到412.6亿元;", "What was the GDP of the district in 2024?", "412.6亿元"),
+    # a figure grown from a base: the figure reached, in the place of the asked one of a pair
+    ("城乡常住居民人均可支配收入从2015年的34731元和14824元提高到48942元和22790元,年均增长7.1%和9.0%。",
+     "某区2020年城镇常住居民人均可支配收入是多少?", "48942元"),
+    ("城乡常住居民人均可支配收入从2015年的34731元和14824元提高到48942元和22790元,年均增长7.1%和9.0%。",
+     "What was the per capita disposable income of rural residents in the district in 2020?", "22790元"),
+    ("步行长度从1.1公里延长到3.5公里,步行范围从0.29平方公里扩大到0.43平方公里。", "步行长度延长到了多少公里?", "3.5公里"),
+    # the occurrence of the asked word the question qualifies; a hedge between metric and 多少; 起 counts
+    ("大会应到代表200名,实到代表191名,符合法定人数。", "某县人代会实际到会代表多少名?", "191名"),
+    ("全市完成地区生产总值337.87亿元(预计数,下同),同比增长9.6%。", "某市2021年地区生产总值预计是多少?", "337.87亿元"),
+    ("全县共发生安全生产事故3起,死亡4人,同比分别下降50%、42.9%。", "某县2018年一共發生了幾起安全生產事故?", "3起"),
+    ("固定资产投资52.42亿元,同比增长20.5%;", "某縣2022年固定資產投資增長多少?", "同比增长20.5%"),
+    ("全年转移药号8个、总量达到514个。", "截至2024年某市的药号总数是多少个?", "514个"),
 ])
 def test_direct_value_reads_lists_and_dated_figures(sentence, question, value):
     from rag.answering.direct import direct_value
     from rag.answering.extractive import ASKED_UNIT, metric_names
 
     analysis = analyse(question)
-    words = metric_names(analysis, {}) + ["地区生产总值", "固定资产投资", "社会消费品零售总额", "一般公共预算", "可支配收入"]
+    words = metric_names(analysis, {}) + ["地区生产总值", "固定资产投资", "社会消费品零售总额", "一般公共预算", "可支配收入", "代表"]
     unit = ASKED_UNIT.search(analysis.simplified)
     assert direct_value(sentence, analysis, unit.group(1) if unit else None, words) == value
 
@@ -959,3 +971,39 @@ def test_a_figure_of_a_report_that_names_no_year_is_not_labelled_with_the_asked_
         "石家庄市桥东区, year not stated in the report"
     dated = Passage("p.txt", "桥东区", "2004年全区地区生产总值完成21.97亿元。", 0, 30, facts=facts)
     assert whose(dated, analyse("石家庄市桥东区2004年地区生产总值是多少?"), False) == "石家庄市桥东区2004年"
+
+
+def test_a_year_a_sentence_grows_from_or_quotes_in_a_title_is_not_the_year_of_its_figures():
+    from rag.answering.extractive import years_named
+
+    assert years_named("人均可支配收入从2015年的34731元提高到48942元") == set()
+    assert years_named("比2015年增长5.4倍,2020年达到1242.35亿元") == {2020}
+    assert years_named("获评“全国创新百强区”,被评为“云南省2021年县域跨越发展先进县”。") == set()
+    assert years_named("2022年全区实现生产总值428.70亿元") == {2022}
+    assert years_named("社会消费品零售总额实现280亿元,是2005年的2.2倍。") == set()
+
+
+def test_a_list_question_quotes_the_whole_enumeration():
+    from rag.answering.extractive import Sentence, _extend_enumeration
+    from rag.types import Passage
+
+    text = ("2019年,区政府主要抓了以下三方面工作:一是坚持推进转型升级,经济质效持续提升;二是坚持增强创新活力,赶超动能持续释放;"
+            "三是坚持提升城市品质,城区环境持续改善。\n二、2020年工作安排")
+    passage = Passage(source="a.txt", title="t", text=text, start=100, end=100 + len(text))
+    first = text.index("一是") + len("一是坚持推进转型升级,经济质效持续提升;")
+    sentence = Sentence(0, text[:first], 100, 100 + first)
+    quoted = _extend_enumeration(sentence, passage)
+    assert quoted.text.endswith("三是坚持提升城市品质,城区环境持续改善。") and quoted.end == 100 + text.index("\n")
+    plain = Sentence(0, "全年地区生产总值增长6%;", 100, 113)
+    assert _extend_enumeration(plain, passage) is plain
+
+
+def test_an_amount_asked_in_english_is_not_answered_by_a_rate_only_sentence():
+    from rag.answering.extractive import _rates_only, asked_head
+
+    analysis = analyse("What was Jilin City's fixed-asset investment in 2010?")
+    assert asked_head(analysis) == "投资"
+    assert _rates_only("固定资产投资年均增长35.4%;", analysis, None, "投资")
+    assert not _rates_only("固定资产投资1820亿元,增长22%;", analysis, None, "投资")
+    two = analyse("十三五时期引进了多少个优质产业项目?计划总投资多少?")  # the unit asked (个) is the first question's
+    assert not _rates_only("累计引进优质产业项目455个,计划总投资达3010亿元,先进制造业占比达53%。", two, "个", "投资")

@@ -45,7 +45,7 @@ def test_the_metric_named_in_full_picks_its_own_figure(outside):
                         mode="extractive")
     assert answer.text.startswith("Answer: 杭州市西湖区, 2022: 233.5亿元")
     per_capita = rag.answer("What was the per capita GDP of Putuo District of Zhoushan in 2009?", mode="extractive")
-    assert per_capita.text.startswith("Answer: 普陀区, 2009: 5.2万元")  # the report does not say which 普陀区
+    assert per_capita.text.startswith("Answer: 舟山市普陀区, 2009: 5.2万元")  # the file name says which 普陀区
 
 
 def test_an_amount_is_not_answered_with_a_growth_rate(outside):
@@ -62,13 +62,14 @@ def test_attendance_is_the_count_of_those_present(outside):
     assert answer.text.startswith("Answer: 汉中市洋县, 2023: 206人")
 
 
-def test_a_report_of_either_namesake_answers_with_that_caveat(outside):
-    # The 2016 鼓楼区 report names only 江苏: it may be 南京's or 徐州's; the name must not be outranked by
-    # chunks that merely repeat 南京市鼓楼区 (the 2015 report's header), and the figure is given as 鼓楼区's.
+def test_a_report_whose_text_names_only_its_province_is_placed_by_its_file_name(outside):
+    # The 2016 鼓楼区 report names only 江苏: 南京's or 徐州's; its file, gulou_nanjing_2016.txt, says 南京. The
+    # answer must not be outranked by chunks that merely repeat 南京市鼓楼区 (the 2015 report's header).
     answer = rag.answer("南京市鼓楼区2015年地区生产总值是多少？", mode="extractive")
-    assert answer.text.startswith("答：鼓楼区2015年为1011.81亿元[1]。")
-    assert "未写明是哪一个地方的报告" in answer.text
+    assert answer.text.startswith("答：南京市鼓楼区2015年为1011.81亿元[1]。")
     assert answer.citations[0].source == "gulou_nanjing_2016.txt"
+    assert "gulou_nanjing_2016.txt" in answer.citations[0].source and answer.citations[0].facts.notes[0].startswith(
+        "place read from the file name")
 
 
 def test_each_compared_place_keeps_its_own_year(outside):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rag.ingest.documents import indexable_segments, split_documents
 from rag.ingest.facts import issuer, read_facts, report_kind, report_year
 from rag.ingest.loaders import SourceText
-from rag.ingest.periods import periods_named, plan_years
+from rag.ingest.periods import periods_named, plan_years, running_year
 
 
 def _place(title: str, body: str):
@@ -191,3 +191,55 @@ def test_a_short_name_met_inside_a_phrase_is_no_issuer_without_its_parents():
     """"富强精美现代化新罗庄" reads 新罗 (龙岩's 新罗区), but the text never names 龙岩 or 福建."""
     body = "2022年,全区各级认真践行新发展理念,攻坚克难,“富强精美现代化新罗庄”建设迈出坚实步伐。全区经济稳中向好。"
     assert _place("2022年,全区各级认真践行新发展理念", body)[0] is None
+
+
+def test_a_title_set_over_three_lines_is_read_whole():
+    text = ("2020年日照市\n国民经济和社会发展\n统计公报\n日 照 市 统 计 局\n-2021年3月 -\n"
+            "2020年,全市经济社会经受住了空前考验。全市地区生产总值2006.43亿元。")
+    [doc] = split_documents(SourceText(name="a.txt", text=text))
+    assert doc.title == "2020年日照市国民经济和社会发展统计公报"
+    assert (doc.facts.kind, doc.facts.year, doc.facts.place) == ("statistics", 2020, "山东省/日照市")
+    text = ("关于琼海市2021年国民经济和社会发展计划\n执行情况与2022年国民经济和社会发展计划\n草案的报告\n"
+            "——2022年1月9日在琼海市第十六届\n人民代表大会第一次会议上\n各位代表:\n一、2021年国民经济和社会发展计划执行情况")
+    [doc] = split_documents(SourceText(name="b.txt", text=text))
+    assert doc.title.endswith("计划草案的报告") and doc.facts.kind == "plan_execution"
+    assert (doc.facts.year, doc.facts.years) == (2022, (2021, 2022))
+
+
+def test_a_half_year_report_reviews_its_own_year():
+    body = "2024年颛桥镇人民政府半年工作情况报告\n各位代表:\n我代表颛桥镇人民政府,向大会报告上半年政府工作情况。"
+    facts = read_facts(body, 0, len(body), "2024年颛桥镇人民政府半年工作情况报告")
+    assert facts.year == 2024 and facts.plan_year == 2025 and 2024 in facts.years
+
+
+def test_a_section_tag_over_a_paragraph_is_no_title():
+    text = ("【概 况】 袁州区位于宜春市西南部,是宜春市委、市政府驻地。辖14个镇、8个乡。2009年实现国内生产总值98.93亿元,"
+            "增长12.6%。城镇居民人均可支配收入13006元,增长8.9%;")
+    [doc] = split_documents(SourceText(name="c.txt", text=text))
+    assert doc.title == "袁州区位于宜春市西南部,是宜春市委、市政府驻地"
+    assert doc.facts.place == "江西省/宜春市/袁州区"
+
+
+def test_a_report_that_never_names_its_place_takes_it_from_its_file_name_when_it_fits():
+    body = "2022年,全区各级认真践行新发展理念,攻坚克难。\n一、综合\n2022年全区实现生产总值428.70亿元。"
+    for name in ("luozhuang_linyi_2022_bulletin.txt", "罗庄区2022年统计公报.txt"):
+        [doc] = split_documents(SourceText(name=name, text=body))
+        assert doc.facts.place == "山东省/临沂市/罗庄区"
+        assert any("file name" in note for note in doc.facts.notes)  # rag index lists where the place came from
+    [doc] = split_documents(SourceText(name="mianchi_2022.txt", text=body))  # 渑池县, but the text says 全区
+    assert doc.facts.place is None
+    [doc] = split_documents(SourceText(name="report_2022.txt", text=body))
+    assert doc.facts.place is None
+    shared = "政府工作报告\n各位代表:现在,我代表鼓楼区人民政府向大会报告工作。全区经济稳中向好。"
+    [doc] = split_documents(SourceText(name="gulou_nanjing_2016.txt", text=shared))  # the name settles namesakes
+    assert doc.facts.place == "江苏省/南京市/鼓楼区"
+    [doc] = split_documents(SourceText(name="gulou_2016.txt", text=shared))
+    assert doc.facts.place is None and len(doc.facts.place_candidates) > 1
+
+
+def test_a_report_of_no_year_gives_each_part_the_year_its_paragraph_opened_with():
+    text = ("桥东区位于市区中部。2004年,在市委、市政府的正确领导下,各项指标呈现出最好的态势。全区地区生产总值完成21.97亿元;"
+            "财政收入完成8.85亿元。今年以来,全区经济继续保持良好势头。1—8月份,全区地区生产总值完成12.38亿元。")
+    assert running_year(text, 0, text.index("全区地区生产总值完成21.97")) == 2004
+    assert running_year(text, 0, text.index("1—8月份")) is False  # turned to 今年: a year the text does not name
+    assert running_year(text, 0, text.index("2004年")) is None

@@ -30,14 +30,15 @@ from .extractive import (
     QUANTITY,
     SENTENCE,
     WHICH_IS_MORE,
-    YEAR_MENTION,
     ExtractiveConfig,
     SentenceScorer,
     asks_amount,
     evidence_sentences,
     metric_names,
     on_side,
+    paragraph_year,
     select_sentences,
+    years_named,
 )
 from .followup import is_follow_up, normalise_history, rewrite_follow_up
 from .injection import addresses_assistant, instruction_cues
@@ -244,7 +245,7 @@ class Answerer:
     def _focused(self, analysis, chosen: list, passages: list[Passage]) -> list:
         """A question asking one figure, answered by a checked figure: the sentence that states it alone (the
         runners-up beside it are other figures of the same report, and would be cited as if they were evidence)."""
-        if len(chosen) < 2 or not QUANTITY.search(analysis.text) or _lists(analysis) \
+        if len(chosen) < 2 or not QUANTITY.search(analysis.simplified) or _lists(analysis) \
                 or analysis.is_comparison or asks_several(analysis):
             return chosen
         best = self._figure(analysis, chosen, passages, False)
@@ -257,7 +258,7 @@ class Answerer:
         a question asking several figures of one place gets one line naming each, or none when one is not
         found (a line with one of them would read as the whole answer). A figure the claim check cannot
         confirm is labelled and returned with what is wrong."""
-        if not QUANTITY.search(analysis.text) or _lists(analysis):
+        if not QUANTITY.search(analysis.simplified) or _lists(analysis):
             return [], []  # names and lists are answered by the quotes themselves
         if not analysis.is_comparison and asks_several(analysis):
             return self._item_lines(analysis, chosen, passages, english)
@@ -319,7 +320,7 @@ class Answerer:
         found = []
         for number, sentence in enumerate(chosen, start=1):
             passage = passages[sentence.passage]
-            if per_side and not (on_side(passage, side) and _names_side_year(sentence.text, passage, side)):
+            if per_side and not (on_side(passage, side) and _names_side_year(sentence, passage, side)):
                 continue
             value = direct_value(sentence.text, side, unit.group(1) if unit else None, words)
             if value:
@@ -335,7 +336,7 @@ class Answerer:
 
 def _lists(analysis) -> bool:
     """Does the question ask for names or a list ("哪些", "what are"), not figures ("哪个更快" compares figures)?"""
-    return bool(LISTING.search(WHICH_IS_MORE.sub(" ", analysis.text)))
+    return bool(LISTING.search(WHICH_IS_MORE.sub(" ", analysis.simplified)))
 
 
 def _checked(value: str, sentence: str, passage: Passage, side, names: list[str], amount: bool) -> ClaimCheck:
@@ -357,14 +358,18 @@ def _side_not_found(side, english: bool) -> str:
     return f"{DIRECT_INTRO[english]}{place}{year + '年' if year else ''}：所引报告中没有找到这一数字。"
 
 
-def _names_side_year(text: str, passage: Passage, side) -> bool:
-    """For a comparison of years: the sentence names this side's year, or its report part is about it alone."""
+def _names_side_year(sentence, passage: Passage, side) -> bool:
+    """For a comparison of years: the sentence names this side's year, or the paragraph it opens ("2008年,全县…;
+    全社会固定资产投资完成101亿元"), or its report part is about it alone."""
     if len(side.years) != 1:
         return True
-    mentioned = {int(y) for y in YEAR_MENTION.findall(text)}
+    mentioned = years_named(sentence.text)
     if mentioned:
         return side.years[0] in mentioned
+    if passage.facts is not None and not passage.facts.years:
+        return side.years[0] in paragraph_year(sentence, passage)  # a report of no year: its paragraph's
     return bool(passage.years) and side.years[0] in passage.years
+
 
 
 def unsure_place_warnings(citations: list[Citation], english: bool) -> list[str]:

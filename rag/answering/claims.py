@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
-from .extractive import TARGET_ASKED, head_by_unit, metric_form, names_other_metric
+from .extractive import TARGET_ASKED, head_by_unit, metric_form, names_other_metric, years_named
 
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
-YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
-BASE_YEAR = re.compile(r"(?:比|较|与|同|相比)$")  # 比2015年增长5.4倍: the base of a comparison
 # Words that make a figure a goal rather than a result: 主要预期目标是…增长6%左右, 力争达到…
 TARGET_CUE = re.compile(r"预期目标|预期性|主要目标|目标[是为：:]|目标任务是|力争|争取[达实到]|计划[到达实完]|将达到|要达到|"
                         r"奋斗目标|发展目标")
@@ -62,19 +60,18 @@ def claim_problems(number: str, sentence: str, passage: Passage | None, analysis
     before = text[:at]
     problems = []
     asked = analysis.asked_years
-    mentioned = {int(m.group(1)) for m in YEAR_MENTION.finditer(text)
-                 if not BASE_YEAR.search(text[max(0, m.start() - 2):m.start()])}
+    mentioned = years_named(text)
     if asked and mentioned and not mentioned & asked:
         problems.append(f"it is a figure of {'、'.join(map(str, sorted(mentioned)))}, not of "
                         f"{'、'.join(map(str, sorted(asked)))}")
     elif asked and not mentioned and passage is not None and passage.years and not set(passage.years) & asked:
         problems.append(f"it comes from the part of a report about {'、'.join(map(str, passage.years))}")
-    if TARGET_CUE.search(before) and not TARGET_ASKED.search(analysis.text):
+    if TARGET_CUE.search(before) and not TARGET_ASKED.search(analysis.simplified):
         problems.append("it is a target, not an outcome")
     near = before[-PER_CAPITA_REACH:]
-    if PER_CAPITA.search(analysis.text) and "人均" not in near and "人均" not in before[-40:]:
+    if PER_CAPITA.search(analysis.simplified) and "人均" not in near and "人均" not in before[-40:]:
         problems.append("the question asks for a per-capita figure and this one is not")
-    elif not PER_CAPITA.search(analysis.text) and "人均" in near:
+    elif not PER_CAPITA.search(analysis.simplified) and "人均" in near:
         problems.append("it is a per-capita figure, the question asks for a total")
     if amount_asked and RATE_UNIT.match(text, at + len(number)):
         problems.append("it is a rate, the question asks for an amount")

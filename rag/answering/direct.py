@@ -10,7 +10,7 @@ from ..types import Passage
 from .extractive import GROWTH_ASKED, MARK_CUE, RANK_ASKED, TARGET_ASKED, asks_amount
 
 UNITS = (r"周年|亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方千米|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
-         r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|万|亿")
+         r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|起|场|万|亿")
 QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
 QUOTES = set("“”\"'‘’「」")
 LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
@@ -53,7 +53,7 @@ def _after_mark(text: str, position: int) -> bool:
     return bool(MARK_CUE.search(text[max(0, position - 3):position]))
 
 
-HEAD_WORDS = {"产量", "面积", "人数", "总值", "增加值", "产值", "收入", "总额", "支出", "投资额", "销售额", "营业额", "利润", "余额"}
+HEAD_WORDS = {"产量", "面积", "人数", "总值", "增加值", "产值", "收入", "总额", "支出", "投资额", "投资", "销售额", "营业额", "利润", "余额"}
 SHARE_HEADS = {"占比", "比重", "比例", "覆盖率"}
 HEAD_REACH = 30  # characters after the asked word within which its head still belongs to it
 
@@ -61,7 +61,7 @@ HEAD_REACH = 30  # characters after the asked word within which its head still b
 def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
     """The figure in `sentence` that answers the question, with its unit; None when it is not clear."""
     text = squeeze_spaces(to_simplified(sentence))
-    if RANK_ASKED.search(analysis.text):
+    if RANK_ASKED.search(analysis.simplified):
         return _rank(text, metric_words)
     quantities = _quantities(text)
     if not quantities:
@@ -73,7 +73,7 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
         quantities = [q for q in quantities if q.group(2) in RATE_UNITS[:4]] or quantities
     anchor = -1
     for word in metric_words:  # the most telling question word the sentence holds
-        position = text.find(word)
+        position = _best_occurrence(text, word, analysis.simplified)
         if position >= 0:
             anchor = position
             head = next((h for h in metric_words if h in HEAD_WORDS and h not in word), None)
@@ -87,7 +87,7 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
         return _as_written(text, counted)
     passed = [q for q in after if _after_mark(text, q.start()) and any(
         r.start() > q.start() and r.group(2) == q.group(2) and not _after_mark(text, r.start()) for r in after)]
-    if passed and not TARGET_ASKED.search(analysis.text):  # "历史性突破2000亿元,达到2311亿元": the figure reached
+    if passed and not TARGET_ASKED.search(analysis.simplified):  # "历史性突破2000亿元,达到2311亿元": the figure reached
         after = [q for q in after if q not in passed]
     if not after:
         if anchor >= 0 and asked_unit:
@@ -99,7 +99,7 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     dated = _of_asked_year(text, after, analysis)
     if dated is not None:
         return _as_written(text, dated)
-    if GROWTH_ASKED.search(analysis.text):
+    if GROWTH_ASKED.search(analysis.simplified):
         growth = [q for q in after if q.group(2) in RATE_UNITS and GROWTH_WORD.search(text[max(0, q.start() - 8):q.start()])]
         if not PART_OF_YEAR.search(analysis.simplified):  # "一季度…增长9.7%,上半年…,全年增长6.6%": the year's
             growth = [q for q in growth if not PART_OF_YEAR.search(_clause_before(text, q.start()))] or growth
@@ -108,20 +108,87 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
             return _as_written(text, respective)
         if growth:
             return _as_written(text, growth[0], with_change=True)
-    chosen = _amount_reached(text, after, analysis) or after[0]
+    chosen = _amount_reached(text, after, analysis) or _total(text, after, analysis) or after[0]
     if not chosen.group(2):  # "…赛车小镇…100余场": a bare count; "投资33亿元" names the asked word right before it
         tight = [q for q in quantities if q.group(2) and any(
             len(w) >= 2 and text[max(0, q.start() - len(w)):q.start()] == w for w in metric_words)]
         chosen = tight[0] if tight else chosen
-    if chosen.group(2) in ("个百分点", "百分点") and not CHANGE_ASKED.search(analysis.text):
+    if chosen.group(2) in ("个百分点", "百分点") and not CHANGE_ASKED.search(analysis.simplified):
         level = [q for q in after if q.group(2) in ("%", "％") and q.start() > chosen.start()]
         chosen = level[0] if level else chosen  # "比重提高15.6个百分点、达66.6%": a share asked is its level
-    if len(after) > 1 and FROM_TO.match(text[max(0, chosen.start() - 1):after[1].start()]) \
-            and not _names_year_before(text, chosen.start(), analysis):
-        chosen = after[1]  # "从619.98亿元增长到880亿元": the figure reached, unless the start year is asked
+    chosen = _town_or_country(text, chosen, quantities, analysis) or chosen
+    if not _names_year_before(text, chosen.start(), analysis):
+        chosen = _reached(text, chosen, quantities) or chosen  # the figure reached, unless the start year is asked
     return _as_written(text, chosen, with_change=True)
 
 
+TOTAL_ASKED = re.compile(r"总数|总量|总计|一共|总共|累计|\btotal\b", re.I)
+TOTAL_CUE = re.compile(r"(?:总数|总量|总计|累计|共计|合计|总共|一共|共)[^，,；;。\d]{0,4}$")
+
+
+def _total(text: str, after: list[re.Match], analysis: QueryAnalysis) -> re.Match | None:
+    """"全年转移药号8个、总量达到514个" asked for the total: the figure written as the total."""
+    if not TOTAL_ASKED.search(analysis.simplified) or len(after) < 2:
+        return None
+    return next((q for q in after if TOTAL_CUE.search(text[max(0, q.start() - 8):q.start()])), None)
+
+
+TO_MARK = re.compile(r"[^，,；;。从由\d]{0,8}?[到至]")  # "提高到", "延长到", "快速增长到"
+
+
+def _run_from(text: str, position: int, quantities: list[re.Match]) -> list[re.Match]:
+    """The figures written one after another from `position`, joined only by 和、及与 ("48942元和22790元")."""
+    run: list[re.Match] = []
+    for q in (q for q in quantities if q.start() >= position):
+        if text[(run[-1].end() if run else position):q.start()].strip() and (
+                not run or not LIST_SEPARATOR.fullmatch(text[run[-1].end():q.start()].strip())):
+            break
+        run.append(q)
+    return run
+
+
+def _reached(text: str, chosen: re.Match, quantities: list[re.Match]) -> re.Match | None:
+    """"从619.98亿元增长到880亿元", "从2015年的34731元和14824元提高到48942元和22790元": the figure reached in
+    the place of the starting figure `chosen`; None when it starts no such span."""
+    clause_start = max(text.rfind(mark, 0, chosen.start()) for mark in "，,；;。") + 1
+    start = max(text.rfind(mark, clause_start, chosen.start()) for mark in "从由")
+    first = next((q for q in quantities if q.start() > start), None) if start >= 0 else None
+    if first is None or first.start() - start > FROM_REACH:
+        return None
+    starts = _run_from(text, first.start(), quantities)
+    to = TO_MARK.match(text, starts[-1].end()) if starts else None
+    if to is None or chosen not in starts:
+        return None
+    ends = _run_from(text, to.end(), quantities)
+    return ends[starts.index(chosen)] if len(ends) == len(starts) else None
+
+
+FROM_REACH = 12  # "从2015年末的": characters from 从 to the starting figure
+
+
+def _town_or_country(text: str, chosen: re.Match, quantities: list[re.Match], analysis: QueryAnalysis) -> re.Match | None:
+    """"城乡居民人均可支配收入…48942元和22790元" asked for rural residents: the second of the pair."""
+    question = " ".join([analysis.simplified, *analysis.expansions])
+    clause_start = max(text.rfind(mark, 0, chosen.start()) for mark in "，,；;。") + 1
+    if "城乡" not in text[clause_start:chosen.start()] or not re.search(r"农村|乡村|农民", question) \
+            or re.search(r"城镇|城市", question):
+        return None
+    run = _run_from(text, chosen.start(), quantities)
+    return run[1] if len(run) == 2 else None
+
+
+def _best_occurrence(text: str, word: str, question: str) -> int:
+    """Where `word` stands in `text`: of several ("应到代表200名,实到代表191名"), the one whose qualifier the
+    question writes (实际到会代表 → 实到代表); the first when none is told apart; -1 when absent."""
+    positions = [m.start() for m in re.finditer(re.escape(word), text)]
+    if len(positions) < 2:
+        return positions[0] if positions else -1
+    asked = set(re.sub(r"[\W\d_]", "", question))
+    told = [sum(ch in asked for ch in text[max(0, at - QUALIFIER_CHARS):at]) for at in positions]
+    return positions[told.index(max(told))]
+
+
+QUALIFIER_CHARS = 2  # characters before a metric word that qualify it (应到/实到, 城镇/农村)
 REACHED = re.compile(r"\s*[,，(（]?\s*(?:达到|达|为|至|到|总量)\s*$")
 
 
@@ -237,7 +304,7 @@ def _item_of_list(text: str, anchor: int, quantities: list[re.Match], analysis: 
     the place of the asked item (-24.4% for 固定资产投资); "收入和支出分别达4.78亿元、20.2亿元,分别增长6.9%、0.8%":
     the second list has the first one's items; "城乡居民…分别增长4.8%、7.2%": 城镇 first, 农村 second.
     Rates answer a growth question, amounts the others. None when the sentence has no such list."""
-    growth = bool(GROWTH_ASKED.search(analysis.text))
+    growth = bool(GROWTH_ASKED.search(analysis.simplified))
     question = " ".join([analysis.simplified, *analysis.expansions])
     items: list[tuple[int, str]] = []
     for match in AFTER_RESPECTIVELY.finditer(text):
@@ -283,7 +350,6 @@ def _of_asked_year(text: str, quantities: list[re.Match], analysis: QueryAnalysi
     return dated[0] if len(dated) == 1 and len(undated_years) >= 2 else None
 
 
-FROM_TO = re.compile(r"[从由][^，,；;。从由]{1,20}?(?:增长|增加|提高|提升|上升|下降|减少|扩大|降低|增)?[到至]\s*$")
 
 
 def _names_year_before(text: str, position: int, analysis: QueryAnalysis) -> bool:
@@ -300,7 +366,7 @@ ITEM_PREFIX = re.compile(r"^(?:全市|全区|全县|全旗|全镇|全年|年末|
 def asks_several(analysis: QueryAnalysis) -> bool:
     """Does the question ask for more than one figure of one place and year ("专利授权总量和发明专利授权量
     分别是多少", "GDP规模和增速是多少", "展会多少场?面积多大?")?"""
-    return bool(SEVERAL_ASKED.search(analysis.text)) or len(QUESTION_WORD.findall(analysis.simplified)) >= 2 \
+    return bool(SEVERAL_ASKED.search(analysis.simplified)) or len(QUESTION_WORD.findall(analysis.simplified)) >= 2 \
         or len(asked_items(analysis)) >= 2
 
 
@@ -322,7 +388,7 @@ def asked_items(analysis: QueryAnalysis) -> list[str]:
     return [item for item in items if len(item) >= 2]
 
 
-MEASURE_WORDS = set("个家项座所台套条件名位批处")  # "6个盟级": a count written before what it counts
+MEASURE_WORDS = set("个家项座所台套条件名位批处起场")  # "6个盟级": a count written before what it counts
 ITEM_REACH = 12  # characters between an item's name and its figure ("充电桩2894个", "营收达到99.39亿元")
 
 
@@ -340,10 +406,7 @@ def item_value(item: str, sentence: str) -> str | None:
             end = at + len(name)
             after = [q for q in quantities if q.start() >= end]
             if after and after[0].start() <= end + ITEM_REACH:
-                chosen = after[0]
-                if len(after) > 1 and FROM_TO.match(text[max(0, chosen.start() - 1):after[1].start()]):
-                    chosen = after[1]  # "从36388元提高至44574元": the figure reached
-                return _as_written(text, chosen)
+                return _as_written(text, _reached(text, after[0], quantities) or after[0])  # "从36388元提高至44574元"
     return None
 
 
@@ -359,7 +422,7 @@ def whose(passage: Passage, analysis: QueryAnalysis, english: bool) -> str:
         place = ""
     # a report that says no year of its own gets the asked year only where its text writes it
     asked = [y for y in analysis.years if y in passage.years or (not passage.years and (
-        f"{y}年" in passage.text or str(y) in passage.title))]
+        f"{y}年" in passage.text or str(y) in passage.title or (facts is not None and facts.year == y)))]
     years = asked or (list(passage.years) if len(passage.years) == 1 else [])
     year = years[0] if len(years) == 1 else None
     unstated = not passage.years and analysis.years and year is None

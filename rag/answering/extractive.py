@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..ingest.periods import PERIOD
+from ..ingest.periods import PERIOD, TOPIC_YEAR, running_year
 from ..places.gazetteer import short_name
 from ..retrieval.fusion import place_match
 from ..retrieval.glossary import CHINESE_SYNONYMS, ENGLISH_TERMS, chinese_concepts, english_concepts
@@ -21,8 +21,22 @@ DIGIT = re.compile(r"(?<![A-Za-z\d.])\d")  # a quantity, not the 2 of PM2.5 or t
 CHINESE_QUANTITY = re.compile(r"[一二三四五六七八九十两百千万]+(?:个|家|成|项|座|所|条|批|倍|位|名|台|套|宗|户|人|亿|万)")
 LIST_NUMBER = re.compile(r"^\s*[(（]?\d{1,2}[)）.、]")
 YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
+BASE_YEAR = re.compile(r"(?:比|较|与|同|相比|从|由)$")  # 比2015年增长5.4倍, 从2015年的34731元提高到…: a base
+
+
+def years_named(text: str) -> set[int]:
+    """The years a sentence states figures for: not the base it compares with or grows from."""
+    text = QUOTED_NAME.sub(lambda m: " " * len(m.group()), text)
+    return {int(m.group(1)) for m in YEAR_MENTION.finditer(text)
+            if not BASE_YEAR.search(text[max(0, m.start() - 2):m.start()])}
+
+
+# 被评为“云南省2021年县域跨越发展先进县”: a title's year; "…是2005年的2.2倍": a base; neither is the figures' year
+QUOTED_NAME = re.compile(r"“[^”]{2,30}”|是(?:19|20)\d{2}年的[\d.]+倍")
+
+
 YEAR_SPAN = re.compile(r"(?:19|20)\d{2}\s*年?\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年")  # a period, not its last year
-ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(亿元|万元|元|平方米|平方公里|公里|人次|万人|个|家|台|人|宗|套|座|所|吨|亩|项|件|辆|张|户|天)")
+ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(亿元|万元|元|平方米|平方公里|公里|人次|万人|个|家|台|人|宗|套|座|所|吨|亩|项|件|辆|张|户|天|起|场|次)")
 
 
 RANK_ASKED = re.compile(r"第几|排名|排第|排位|位次|名列|\brank(?:ed|ing)?\b", re.I)
@@ -160,9 +174,10 @@ class SentenceScorer:
         config = self.config
         text = squeeze_spaces(sentence.text)
         bare = re.sub(r"[\W_]", "", to_simplified(text))
-        if bare and bare in re.sub(r"[\W_]", "", to_simplified(passage.title)) \
+        if bare and bare in re.sub(r"[\W_]", "", to_simplified(passage.title)) and not _states_quantity(text) \
                 and not (WHO_ASKED.search(analysis.simplified) and OFFICIAL.search(text)):
-            return 0.0  # the title written again as a heading ("政 府 工 作 报 告") says nothing
+            return 0.0  # the title written again as a heading ("政 府 工 作 报 告") says nothing; a page titled
+            # by its first sentence ("2009年实现国内生产总值98.93亿元…") still states its figures
         tokens = sentence_tokens(text, weights)
         if names_other_metric(analysis.simplified, to_simplified(text)):
             return 0.0
@@ -181,12 +196,12 @@ class SentenceScorer:
         head = asked_head(analysis)
         if head and head not in to_simplified(text) and not head_by_unit(head, to_simplified(text)):
             score *= config.head_miss
-        if QUANTITY.search(analysis.text) and not _states_quantity(text, DURATION_ASKED.search(analysis.simplified)):
+        if QUANTITY.search(analysis.simplified) and not _states_quantity(text, DURATION_ASKED.search(analysis.simplified)):
             score *= config.no_number
-        elif GROWTH_ASKED.search(analysis.text) and not asked_unit and not RATE_FIGURE.search(text) \
-                and not RANK_ASKED.search(analysis.text):
+        elif GROWTH_ASKED.search(analysis.simplified) and not asked_unit and not RATE_FIGURE.search(text) \
+                and not RANK_ASKED.search(analysis.simplified):
             score *= config.no_number  # "增速是多少" asks for a rate: "200余件诉求" is no answer
-        elif QUANTITY.search(analysis.text) and not TARGET_ASKED.search(analysis.text) \
+        elif QUANTITY.search(analysis.simplified) and not TARGET_ASKED.search(analysis.simplified) \
                 and _figure_is_a_mark(text, asked_metric(analysis) or head):  # a target may well be a mark to pass
             score *= config.marks_only
         if _rates_only(to_simplified(text), analysis, asked_unit, head):
@@ -199,7 +214,7 @@ class SentenceScorer:
         if metric and metric_form(metric) not in metric_form(to_simplified(text).replace("的", "")):
             score *= config.metric_miss
         if analysis.years:
-            mentioned = {int(y) for y in YEAR_MENTION.findall(text)}
+            mentioned = years_named(text)
             covered = set(passage.years)
             if mentioned and not mentioned & set(analysis.years):
                 score *= config.wrong_year
@@ -215,8 +230,10 @@ QUESTION_WORDS = re.compile(r"是多少|多少|是什么|什么|哪些|哪个|�
                             r"有关|关于|提出|达到|要|的|了|和|与|及|在|中|年|月|[\s\W\d]|[A-Za-z]")
 
 
-METRIC_HEAD = re.compile(r"(收入|总值|增加值|产值|总额|占比|比例|比重|率|人数|面积|人口|支出|产量|天数|销售额|营业额|利润|税收|投资额|余额)"
-                         r"(?:分别|各自|各)?(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
+# what a question writes between a metric and its 多少: "生产总值预计是多少", "收入分别为多少"
+ASKED_FILLER = r"(?:分别|各自|各)?(?:总量|是|为|有|达到|达|约|大约|一共|总共|共|累计|预计|预期|初步|实际|最终)*"
+METRIC_HEAD = re.compile(r"(收入|总值|增加值|产值|总额|占比|比例|比重|率|人数|面积|人口|支出|产量|天数|销售额|营业额|利润|税收|投资额|投资|余额)"
+                         rf"{ASKED_FILLER}(?:多少|几)")
 
 
 FIGURE = re.compile(r"(?<![A-Za-z\d.])\d[\d,.]*\s*(?:万亿|亿|万|千)?\s*(?:元|美元|人|个|家|户|平方米|平方公里|公里|吨|亩)?")
@@ -268,10 +285,10 @@ def _states_quantity(text: str, durations: bool = False) -> bool:
     return bool(DIGIT.search(bare) or CHINESE_QUANTITY.search(bare))
 
 
-MONEY_HEADS = {"收入", "总值", "增加值", "产值", "总额", "支出", "销售额", "营业额", "利润", "税收", "投资额", "余额"}
-MONEY = re.compile(r"\d\s*(?:万亿|亿|万|千)?\s*(?:元|美元)")
-METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|增加值|产值|总额|支出|销售额|营业额|利润|投资额|余额))"
-                           r"(?:分别|各自|各)?(?:是|为|有|达到|达|约|大约|一共|总共|共|累计)*(?:多少|几)")
+MONEY_HEADS = {"收入", "总值", "增加值", "产值", "总额", "支出", "销售额", "营业额", "利润", "税收", "投资额", "投资", "余额"}
+MONEY = re.compile(r"[\d一二三四五六七八九十两]\s*(?:万亿|亿|万|千)?\s*(?:元|美元)")  # 八十亿元 too
+METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|增加值|产值|总额|支出|销售额|营业额|利润|投资额|投资|余额))"
+                           rf"{ASKED_FILLER}(?:多少|几)")
 
 
 GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|grow|grew|increase|rise|how fast", re.I)
@@ -282,10 +299,10 @@ MIN_METRIC_TAIL = 4  # 可支配收入: the shortest tail of an asked metric tha
 
 def _rates_only(text: str, analysis: QueryAnalysis, asked_unit: str | None, head: str | None) -> bool:
     """An amount is asked and the sentence writes the asked metric with rates only, up to the clause's end."""
-    metric = asked_metric(analysis)
-    if not metric or GROWTH_ASKED.search(analysis.text) or not (asked_unit or head in MONEY_HEADS):
+    metric = asked_metric(analysis) or english_metric(analysis)
+    if not metric or GROWTH_ASKED.search(analysis.simplified) or not (asked_unit or head in MONEY_HEADS):
         return False
-    amount = re.compile(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}") if asked_unit else MONEY
+    amount = MONEY if head in MONEY_HEADS or not asked_unit else re.compile(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}")
     metric, text = metric_form(metric), metric_form(text)
     tail = next((metric[i:] for i in range(len(metric) - MIN_METRIC_TAIL + 1) if metric[i:] in text), None)
     if tail is None:
@@ -350,17 +367,23 @@ def asked_head(analysis: QueryAnalysis) -> str | None:
     """The head of the metric a question asks for: 收入 in 一般公共预算收入是多少, 率 in 失业率是多少,
     总值 in "What was the GDP of …" (an English question about a rate or a change asks for no amount)."""
     if analysis.english:
-        if ENGLISH_RATE.search(analysis.text):
-            return None
-        heads = [HEAD_END.search(wordings[0]) for wordings in english_concepts(analysis.text)]
-        return next((h.group(1) for h in heads if h), None)
+        metric = english_metric(analysis)
+        return HEAD_END.search(metric).group(1) if metric else None
     match = METRIC_HEAD.search(report_wording(analysis.simplified))
     return match.group(1) if match else None
 
 
+def english_metric(analysis: QueryAnalysis) -> str | None:
+    """The report wording of the metric an English question asks the amount of ("fixed-asset investment" →
+    固定资产投资); None for a question about a rate or a change."""
+    if not analysis.english or ENGLISH_RATE.search(analysis.text):
+        return None
+    return next((wordings[0] for wordings in english_concepts(analysis.text) if HEAD_END.search(wordings[0])), None)
+
+
 def asks_amount(analysis: QueryAnalysis) -> bool:
     """The question asks an amount (收入, 总值…), not its growth."""
-    return asked_head(analysis) in MONEY_HEADS and not GROWTH_ASKED.search(analysis.text)
+    return asked_head(analysis) in MONEY_HEADS and not GROWTH_ASKED.search(analysis.simplified)
 
 
 def report_wording(question: str) -> str:
@@ -429,6 +452,8 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
         if any(c.passage == sentence.passage for c in chosen):
             chosen.append(sentence)
     chosen = [_extend_heading(s, passages[s.passage], config.short_sentence) for s in chosen]
+    if LIST_ASKED.search(analysis.simplified):
+        chosen = [_extend_enumeration(s, passages[s.passage]) for s in chosen]
     return sorted(chosen, key=lambda s: (s.passage, s.start))
 
 
@@ -473,6 +498,27 @@ def _extend_heading(sentence: Sentence, passage: Passage, short: int) -> Sentenc
     return Sentence(sentence.passage, text, sentence.start, passage.start + local_end, sentence.score)
 
 
+LIST_ASKED = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]|有什么|\bwhat are\b|\bwhich\b", re.I)
+ENUMERATION_START = re.compile(r"(?:^|[:：,，])\s*(?:一是|第一[,，、]|其一[,，、])")
+ENUMERATION_NEXT = re.compile(r"\s*(?:[二三四五六七八九十]是|第[二三四五六七八九十][,，、]|其[二三四五六七八九十][,，、])")
+MAX_ENUMERATION = 10
+
+
+def _extend_enumeration(sentence: Sentence, passage: Passage) -> Sentence:
+    """"…抓了以下六方面工作:一是…;" asked which: quote it with the 二是…, 三是… clauses that follow it."""
+    if not ENUMERATION_START.search(sentence.text):
+        return sentence
+    local_end = sentence.end - passage.start
+    for count, match in enumerate(SENTENCE.finditer(passage.text, local_end)):
+        if count >= MAX_ENUMERATION or not ENUMERATION_NEXT.match(match.group()) \
+                or addresses_assistant(match.group()):
+            break
+        local_end = match.end()
+    local_end = len(passage.text[:local_end].rstrip())
+    text = passage.text[sentence.start - passage.start:local_end]
+    return Sentence(sentence.passage, text, sentence.start, passage.start + local_end, sentence.score)
+
+
 def on_side(passage: Passage, side: QueryAnalysis) -> bool:
     """Does this passage's report belong to this side of a comparison (its place and year)?"""
     facts = passage.facts
@@ -499,7 +545,7 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
     asked = analysis.asked_years
     if asked:
         plain = YEAR_SPAN.sub("", sentence.text)
-        mentioned = {int(y) for y in YEAR_MENTION.findall(plain)}
+        mentioned = years_named(plain)
         plan = facts.plan_year if facts is not None else None
         if plan and asks_outcome(analysis):  # a report's figures for the years it plans are targets, not outcomes
             asked = {y for y in asked if y < plan or y in mentioned}
@@ -509,7 +555,8 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
         planned = [m for m in YEAR_MENTION.finditer(plain) if OTHER_YEARS_PLAN.match(plain, m.end())]
         if (topic or planned) and not mentioned & asked:
             return False  # "2023年,全区…实现…1744亿元", "提出了2024年…预期目标": another year's figures
-        part_years = primary_years(passage)  # what a sentence there is about unless it names an asked year
+        # what a sentence there is about unless it names an asked year (a report of no year: its paragraph's)
+        part_years = primary_years(passage) if facts is not None and facts.years else paragraph_year(sentence, passage)
         if not part_years & asked and not mentioned & asked and (part_years or mentioned):
             return False  # another year's part of a report, or a sentence that names only other years
     return True
@@ -518,16 +565,27 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
 OTHER_YEARS_PLAN = re.compile(r"[^，。,；;]{0,15}?(?:预期目标|主要目标|目标任务|工作安排|计划安排)")  # "2024年…预期目标"
 PLAN_ASKED = re.compile(rf"{TARGET_ASKED.pattern}|将|拟|打算|安排|部署|任务|要求|提出|确保|争取|定下|设定|(?<![主需重只还])要(?![素点])|不低于|不少于|不超过|控制在|"
                         r"\bwill\b|going to", re.I)
-TOPIC_YEAR = re.compile(r"\s*(?:[（(]?[一二三四五六七八九十\d]{1,2}[、.)）]\s*)?(?:19|20)\d{2}年(?![以至到起—\-~]|来)")
 
 
 def asks_outcome(analysis: QueryAnalysis) -> bool:
     """A how-much question about what happened ("2022年GDP是多少"), not about a plan or target."""
-    return bool(QUANTITY.search(analysis.text)) and not PLAN_ASKED.search(analysis.text) \
-        and not SESSION_ASKED.search(analysis.text)
+    return bool(QUANTITY.search(analysis.simplified)) and not PLAN_ASKED.search(analysis.simplified) \
+        and not SESSION_ASKED.search(analysis.simplified)
 
 
 SESSION_ASKED = re.compile(r"人代会|人民代表大会|大会|会议|出席|列席|代表|session|congress|deputies|delegates", re.I)
+
+
+def paragraph_year(sentence: Sentence, passage: Passage) -> set[int]:
+    """For a report of no year: the year its paragraph last opened a sentence with before this one (within the
+    passage, else where the passage starts, its years), as a set; empty after a turn to 今年 or with no year."""
+    local = sentence.start - passage.start
+    if local < 0 or (passage.facts is not None and passage.facts.years):
+        return set()
+    year = running_year(passage.text, passage.text.rfind("\n", 0, local) + 1, local + 1)
+    if year is None:
+        return set(passage.years)
+    return {year} if year else set()
 
 
 def primary_years(passage: Passage) -> set[int]:

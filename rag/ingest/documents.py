@@ -63,7 +63,8 @@ def split_documents(source: SourceText) -> list[Document]:
             continue
         segments = tuple(s for p in pages for s in p[3])
         title = find_title(text, segments)
-        facts = read_facts(text, start, end, title or "")  # the whole report's facts: later PDF pages keep them
+        facts = read_facts(text, start, end, title or "",  # the whole report's facts: later PDF pages keep them
+                           file_name=source.name if len(spans) == 1 else None)
         if not title:
             facts = replace(facts, title=derived_title(facts) or source.name)
         elif facts.place and not _names_place(title, facts.place):
@@ -130,13 +131,18 @@ def find_title(text: str, segments: tuple[tuple[int, int], ...]) -> str | None:
         return None
     first = lines[0]
     if first.startswith("【") and "】" in first:
-        return first.split("】", 1)[1].strip() or first
+        tagged = first.split("】", 1)[1].strip()
+        if len(tagged) <= MAX_TITLE_CHARS and not re.search(r"[。；;]", tagged):
+            return tagged or first
+        first = lines[0] = tagged  # "【概 况】 袁州区位于…。辖14个镇…": a section tag over the text, not a title
     for at, line in enumerate(lines[:20]):
-        if len(line) <= 80 and TITLE_WORDS.search(to_simplified(line)) \
+        if len(line) <= MAX_TITLE_CHARS and TITLE_WORDS.search(to_simplified(line)) \
                 and not line.endswith(("。", ":", "：", ",", "，")) and "《" not in line:
             if re.fullmatch(r"(\S\s+){3,}\S", line):
                 return re.sub(r"\s+", "", line)  # "政 府 工 作 报 告"
-            return _with_tail(_title_from_line(line) if re.search(r"[,，]", line) else line, line, lines[at + 1:])
+            if re.search(r"[,，]", line):
+                return _with_tail(_title_from_line(line), line, lines[at + 1:])
+            return _continued(_with_head(line, lines[:at]), lines[at + 1:])
     return None if SPEECH_LINE.search(to_simplified(first)) else _with_tail(_title_from_line(first), first, lines[1:])
 
 
@@ -149,6 +155,35 @@ def _with_tail(title: str, line: str, following: list[str]) -> str:
     return title
 
 
+def _title_piece(line: str) -> bool:
+    """A short line with no sentence marks that may be one piece of a title set over several lines."""
+    flat = re.sub(r"\s+", "", line)
+    return len(flat) <= TITLE_PIECE_CHARS and not TITLE_PIECE_STOP.search(flat) \
+        and not SPEECH_LINE.search(to_simplified(flat))
+
+
+def _with_head(line: str, before: list[str]) -> str:
+    """A short title line under the lines it continues: "2020年日照市" / "国民经济和社会发展" / "统计公报"."""
+    if len(re.sub(r"\s+", "", line)) > TITLE_PIECE_CHARS or not before or len(before) > MAX_TITLE_PIECES - 1 \
+            or not all(_title_piece(piece) for piece in before):
+        return line
+    return "".join(re.sub(r"\s+", "", piece) for piece in before) + line
+
+
+def _continued(title: str, following: list[str]) -> str:
+    """A title that runs on: "关于…2021年国民经济和社会发展计划" / "执行情况与2022年…计划" / "草案的报告"."""
+    for piece in following[:MAX_TITLE_PIECES - 1]:
+        if not (_title_piece(piece) and TITLE_GOES_ON.match(re.sub(r"\s+", "", piece))):
+            break
+        title += re.sub(r"\s+", "", piece)
+    return title
+
+
+MAX_TITLE_CHARS = 80
+TITLE_PIECE_CHARS = 30
+MAX_TITLE_PIECES = 3
+TITLE_PIECE_STOP = re.compile(r"[。，,；;：:！？!?、《》“”\"]|人民代表大会|各位代表|文件")  # "…会议文件之二" labels a title
+TITLE_GOES_ON = re.compile(r"(?:执行情况|草案|的报告|与(?:19|20)\d{2}年)")  # words that only continue a title
 TITLE_TAIL = re.compile(r"^[\u4e00-\u9fff]{0,6}(?:公报|报告|规划|纲要|计划)$")
 TITLE_TAIL_CHARS = 10
 TITLE_END = re.compile(r"^.{0,60}?(?:报告|规划|纲要|计划|统计公报)")

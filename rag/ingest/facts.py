@@ -41,8 +41,9 @@ HEADER_CHARS = 1500
 BODY_CHARS = 30000
 
 
-def read_facts(text: str, start: int, end: int, title: str) -> ReportFacts:
-    """Facts of the report in text[start:end] whose title is `title`."""
+def read_facts(text: str, start: int, end: int, title: str, file_name: str | None = None) -> ReportFacts:
+    """Facts of the report in text[start:end] whose title is `title`; `file_name`, for a file that holds this
+    report alone, says whose it is when the text does not."""
     body = arabic_years(to_simplified(text[start:min(end, start + BODY_CHARS)]))
     simple_title = arabic_years(to_simplified(title))
     notes: list[str] = []
@@ -51,7 +52,11 @@ def read_facts(text: str, start: int, end: int, title: str) -> ReportFacts:
     if year is None:
         notes.append("no year in the title or the date lines")
     place, why, namesakes = issuer(simple_title, body)
-    if place is None:
+    named = place_in_file_name(file_name, namesakes, body) if place is None and file_name else None
+    if named is not None:
+        place, namesakes = named, []
+        notes.append(f"place read from the file name ({why})")
+    elif place is None:
         notes.append(why)
     planned = plan_year(kind, year, simple_title, body)
     if kind == "plan_execution" and planned:
@@ -90,8 +95,8 @@ def report_year(title: str, body: str, kind: str) -> int | None:
         if match:
             return int(match.group(1))
     review = REVIEW_HEADING.search(body[:HEADER_CHARS * 2])
-    if review and kind == "work_report":
-        return int(review.group(1)) + 1  # "一、2015年工作回顾" opens the 2016 report
+    if review and (kind == "work_report" or (kind == "news" and "工作报告" in title)):
+        return int(review.group(1)) + 1  # "一、2015年工作回顾" opens the 2016 report (or the news of it)
     dates = SPEECH_DATE.findall(body)
     return int(dates[-1]) if dates else None
 
@@ -103,6 +108,7 @@ def _plan_period(title: str, body: str) -> range | None:
 
 
 EXECUTED_YEAR = re.compile(r"((?:19|20)\d{2})年[^，。,]{0,20}?(?:执行|完成|落实)情况")
+HALF_YEAR = re.compile(r"半年工作|上半年")
 YEAR_END_MONTH = 11  # a report given in November or December of its year reviews that year
 
 
@@ -118,6 +124,8 @@ def plan_year(kind: str, year: int | None, title: str, body: str) -> int | None:
     executed = EXECUTED_YEAR.search(title)  # "2023年政府工作报告完成情况" reviews 2023
     if executed:
         return int(executed.group(1)) + 1
+    if HALF_YEAR.search(title):
+        return year + 1  # "2024年…半年工作情况报告" reviews the first half of 2024
     review = REVIEW_HEADING.search(body[:HEADER_CHARS * 2])
     if review and int(review.group(1)) == year:
         return year + 1
@@ -128,8 +136,8 @@ def plan_year(kind: str, year: int | None, title: str, body: str) -> int | None:
 
 
 def years_covered(kind: str, year: int | None, title: str, body: str) -> set[int]:
-    """Years a report is about (`year` is a work report's plan year); empty for news and others (they speak
-    of many years)."""
+    """Years a report is about (`year` is a work report's plan year); for news and others the years they mostly
+    name, or the year of their title."""
     if kind == "five_year_plan":
         period = _plan_period(title, body)
         covered = set(period) if period else set()
@@ -139,7 +147,10 @@ def years_covered(kind: str, year: int | None, title: str, body: str) -> set[int
             covered = set(range(year - 1, year + 5))
         return covered
     if kind in ("news", "other"):
-        return _mostly_about(body)
+        mostly = _mostly_about(body)
+        if not mostly and kind == "other" and year and YEAR_IN_TITLE.search(title):
+            return {year}  # "2022年,面对…全县经济稳中向好": a page titled by its year is about that year
+        return mostly
     if year is None:
         return set()
     if kind == "statistics":
@@ -224,6 +235,36 @@ def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
         names = "、".join(p.key for p in own)
         return None, f"the opening names {own[0].name}, one of several places ({names}), and does not tell which", own
     return None, "no place named in the title or the header lines", []
+
+
+FILE_NAME_WORD = re.compile(r"[a-z]+")
+SELF_PLACE = re.compile(r"全(区|县|市|旗|镇|乡|街道)")  # how a report names its own place: 全区, 全县…
+
+
+def place_in_file_name(file_name: str, namesakes: list[Place], body: str) -> Place | None:
+    """The place a report's file name gives ("罗庄区2022年统计公报.txt", "luozhuang_linyi_2022_bulletin.txt") when its
+    text names none or a name several places share: one place, with its city where pinyin alone is ambiguous, of
+    the kind of place the text calls itself (全区, 全县); None when the name does not tell one."""
+    stem = to_simplified(file_name.rsplit(".", 1)[0])
+    gaz = gazetteer()
+    found = [c for m in placed_under(find_mentions(stem, gaz, _plain_aliases(), english=False), gaz, stem)
+             for c in m.candidates]
+    if not found:
+        from ..places.mentions import plain_pinyin
+        table = plain_pinyin()
+        spelled = [table.get(word, []) for word in FILE_NAME_WORD.findall(stem.lower())]
+        spelled = [places for places in spelled if places]
+        located = [p for places in spelled for p in places
+                   if any(p.is_within(o) and p != o for other in spelled if other is not places for o in other)]
+        found = located or (spelled[0] if len(spelled) == 1 else [])
+    deepest = max((len(p.path) for p in found), default=0)
+    found = list(dict.fromkeys(p for p in found if len(p.path) == deepest))
+    if namesakes:
+        found = [p for p in found if p in namesakes]
+    own = SELF_PLACE.search(body[:HEADER_CHARS])
+    if len(found) != 1 or (own and not found[0].name.endswith(own.group(1))):
+        return None
+    return found[0]
 
 
 def _other_city(place: Place, body: str, gaz, aliases) -> Place | None:

@@ -68,3 +68,23 @@ def plan_section_start(text: str, start: int, end: int, year: int | None) -> int
         if match.group(1) is None or int(match.group(1)) == year:
             return match.start()
     return None
+
+
+# "2023年,全区…", "（一）2022年…": a sentence about that year ("2016年以来", "2021至2025年" are spans, not topics)
+TOPIC_YEAR = re.compile(r"\s*(?:[（(]?[一二三四五六七八九十\d]{1,2}[、.)）]\s*)?((?:19|20)\d{2})年(?![以至到起—\-~]|来)")
+THIS_YEAR = re.compile(r"\s*(?:今年|本年|当年)")
+SENTENCE_START = re.compile(r"(?:^|(?<=[。！？!?；;\n]))[^。！？!?；;\n]")
+
+
+def running_year(text: str, start: int, end: int) -> int | None | bool:
+    """The year the sentences of text[start:end] last opened with ("2004年,在市委…领导下…。全区地区生产总值完成
+    21.97亿元…"): that year; False when a later one turned to 今年 (this year, unnamed); None when none did."""
+    year: int | None | bool = None
+    for match in SENTENCE_START.finditer(text, start, end):
+        opening = TOPIC_YEAR.match(text, match.start())
+        if opening:
+            year = int(opening.group(1))
+        elif THIS_YEAR.match(text, match.start()):
+            year = False
+    return year
+

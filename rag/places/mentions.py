@@ -183,6 +183,13 @@ def spellings(name: str) -> list[str]:
     return list(dict.fromkeys([usual, *islice(readings, MAX_SPELLINGS)]))
 
 
+@lru_cache(maxsize=1)
+def plain_pinyin() -> dict[str, list[Place]]:
+    """The gazetteer's own pinyin table (no corpus aliases), built once."""
+    from .gazetteer import gazetteer
+    return pinyin_table(gazetteer(), {})
+
+
 def pinyin_table(gaz: Gazetteer, aliases: dict[str, list[Place]]) -> dict[str, list[Place]]:
     """Pinyin spellings ("longgang") of every county and city, and of the `aliases` places; a name's other
     readings only where no name's usual reading is spelled so."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 from ..errors import QuestionError
 from ..ingest.periods import periods_named
@@ -12,8 +11,8 @@ from ..places import Mention, Place, find_mentions, gazetteer
 from ..places.mentions import (
     GENERIC_FULL_NAME,
     GENERIC_NAME,
-    pinyin_table,
     placed_under,
+    plain_pinyin,
     sound_alike,
     unknown_english_places,
 )
@@ -159,11 +158,6 @@ def _qualifies(outer: Mention, inner: Mention, text: str) -> bool:
     return bool(_QUALIFIER_GAP.fullmatch(text[first.end:second.start]))
 
 
-@lru_cache(maxsize=1)
-def _plain_pinyin() -> dict[str, list[Place]]:
-    return pinyin_table(gazetteer(), {})
-
-
 def _names_fully(mention: Mention) -> bool:
     """A full name (龙岗区) or a pinyin name with its level ("Gulou District") names places, not a word."""
     return mention.kind == "name" or (mention.kind == "pinyin" and " " in mention.text.strip())
@@ -186,7 +180,7 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
     """Places (Chinese, traditional or pinyin, any level, abbreviated or full) named in `text`."""
     gaz = corpus.gazetteer if corpus else gazetteer()
     mentions = find_mentions(text, gaz, corpus.aliases if corpus else None,
-                             pinyin=corpus.pinyin if corpus else _plain_pinyin())
+                             pinyin=corpus.pinyin if corpus else plain_pinyin())
     mentions = placed_under(mentions, gaz, text, _QUALIFIER_GAP)
     qualifiers = {id(o) for o in mentions for i in mentions if o is not i and _qualifies(o, i, text)}
     places: list[Place] = []
