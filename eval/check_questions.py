@@ -35,6 +35,10 @@ LIMITS = {  # per set: minimum questions per type, total range, whether each typ
                 "unanswerable": 12}, 70, 80, True),
     "fresh10": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
                  "unanswerable": 12}, 70, 80, True),
+    "fresh11": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
+                 "unanswerable": 12}, 70, 80, True),
+    "fresh12": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
+                 "unanswerable": 12}, 70, 80, True),
 }
 MIN_SAME_NAME, SHARED = 4, 12
 SET = sys.argv[1] if len(sys.argv) > 1 else "fresh2"
