@@ -869,6 +869,8 @@ def test_dense_blend_embeds_only_sentences_that_could_be_chosen(real_index, monk
     ("全县共发生安全生产事故3起,死亡4人,同比分别下降50%、42.9%。", "某县2018年一共發生了幾起安全生產事故?", "3起"),
     ("固定资产投资52.42亿元,同比增长20.5%;", "某縣2022年固定資產投資增長多少?", "同比增长20.5%"),
     ("全年转移药号8个、总量达到514个。", "截至2024年某市的药号总数是多少个?", "514个"),
+    ("实现镇级财政收入9.64亿元,完成镇人代会目标的53.1%。",
+     "By mid-2024, what share of its annual target had the town reached for town-level fiscal revenue?", "53.1%"),
 ])
 def test_direct_value_reads_lists_and_dated_figures(sentence, question, value):
     from rag.answering.direct import direct_value

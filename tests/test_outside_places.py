@@ -126,6 +126,8 @@ shipped_fresh2 = _shipped_set("fresh2", "13 places in 12 provinces")
 shipped_fresh3 = _shipped_set("fresh3", "16 places in 11 provinces")
 shipped_fresh4 = _shipped_set("fresh4", "18 places in 14 provinces")
 shipped_fresh5 = _shipped_set("fresh5", "12 places in 10 provinces")
+shipped_fresh6 = _shipped_set("fresh6", "13 places in 11 provinces")
+shipped_fresh10 = _shipped_set("fresh10", "14 places in 10 provinces")
 
 
 @pytest.fixture(scope="module")
@@ -306,3 +308,23 @@ def test_which_grew_faster_is_answered_with_each_sides_growth_rate(shipped_fresh
 def test_a_traditional_who_question_gets_the_speaker_line(shipped_fresh5):
     answer = shipped_fresh5.answer("2021年7月圍場縣的代理縣長是誰?", mode="extractive")
     assert "孙立良" in answer.text and not answer.refused
+
+
+def test_a_bulletin_that_never_names_its_place_is_answered_as_its_file_names_place(shipped_fresh6):
+    answer = shipped_fresh6.answer("临沂市罗庄区2022年GDP是多少?", mode="extractive")
+    assert answer.text.startswith("答：临沂市罗庄区2022年为428.70亿元[1]。")
+    assert answer.citations[0].source == "luozhuang_linyi_2022_bulletin.txt"
+    other = shipped_fresh6.answer("临沂市兰山区2022年GDP是多少?", mode="extractive")
+    assert other.refused and "428.70" not in other.text
+
+
+def test_who_chaired_is_not_answered_by_the_speaker(shipped_fresh10):
+    chaired = shipped_fresh10.answer("柳州城中区人代会开幕会是谁主持的?", mode="extractive")
+    assert any("姚良主持会议" in c.text for c in chaired.citations)
+    assert not any(c.text.startswith("区委副书记、区长周水祥") for c in chaired.citations)
+
+
+def test_a_list_of_totals_needs_no_digits(shipped_fresh3):
+    totals = shipped_fresh3.answer("重庆市江北区2023年哪几项财税总量指标居全市行政区第一?", mode="extractive")
+    assert not totals.refused
+    assert any("全口径税收、区级税收总量均居全市行政区第一" in c.text for c in totals.citations)

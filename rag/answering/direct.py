@@ -55,6 +55,7 @@ def _after_mark(text: str, position: int) -> bool:
 
 HEAD_WORDS = {"产量", "面积", "人数", "总值", "增加值", "产值", "收入", "总额", "支出", "投资额", "投资", "销售额", "营业额", "利润", "余额"}
 SHARE_HEADS = {"占比", "比重", "比例", "覆盖率"}
+SHARE_ASKED = re.compile(r"\b(?:what share|what proportion|what percentage|what percent)\b", re.I)
 HEAD_REACH = 30  # characters after the asked word within which its head still belongs to it
 
 
@@ -68,7 +69,8 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
         return None
     if asked_unit:
         quantities = [q for q in quantities if (q.group(2) or "").endswith(asked_unit)] or quantities
-    elif SHARE_HEADS & set(metric_words) or any(w.endswith("率") and len(w) >= 3 for w in metric_words[:2]):
+    elif SHARE_HEADS & set(metric_words) or any(w.endswith("率") and len(w) >= 3 for w in metric_words[:2]) \
+            or SHARE_ASKED.search(analysis.simplified):
         # "先进产能占比达到多少" asks a share, not 煤炭产量1.56亿吨; "城镇化率" a rate, not 常住人口27.36万人
         quantities = [q for q in quantities if q.group(2) in RATE_UNITS[:4]] or quantities
     anchor = -1

@@ -41,6 +41,8 @@ ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(亿元|万元|元|平方米|平
 
 RANK_ASKED = re.compile(r"第几|排名|排第|排位|位次|名列|\brank(?:ed|ing)?\b", re.I)
 WHO_ASKED = re.compile(r"谁|哪位|who\b", re.I)
+WHO_DID = re.compile(r"(?:由|是)?谁(主持|宣读|致辞|讲话)")  # the act a who-question asks about (由谁主持)
+CHAIR_ASKED = re.compile(r"主持|chair|presid", re.I)  # who chaired: not the report's speaker
 OFFICIAL = re.compile(r"(?:代理|代)?(?:区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)\s*[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff]){1,3}")
 HEADER_CHARS = 600  # where a report names who delivers it
 
@@ -196,7 +198,8 @@ class SentenceScorer:
         head = asked_head(analysis)
         if head and head not in to_simplified(text) and not head_by_unit(head, to_simplified(text)):
             score *= config.head_miss
-        if QUANTITY.search(analysis.simplified) and not _states_quantity(text, DURATION_ASKED.search(analysis.simplified)):
+        if QUANTITY.search(analysis.simplified) and not LIST_ASKED.search(analysis.simplified) \
+                and not _states_quantity(text, DURATION_ASKED.search(analysis.simplified)):  # 哪几项…总量…: names asked
             score *= config.no_number
         elif GROWTH_ASKED.search(analysis.simplified) and not asked_unit and not RATE_FIGURE.search(text) \
                 and not RANK_ASKED.search(analysis.simplified):
@@ -220,9 +223,13 @@ class SentenceScorer:
                 score *= config.wrong_year
             elif not mentioned and covered and not covered & set(analysis.years):
                 score *= config.other_period
-        if WHO_ASKED.search(analysis.simplified) and OFFICIAL.search(text) and passage.facts is not None \
+        if WHO_ASKED.search(analysis.simplified) and not CHAIR_ASKED.search(analysis.simplified) \
+                and OFFICIAL.search(text) and passage.facts is not None \
                 and sentence.start - passage.facts.doc_start < HEADER_CHARS:
             score = max(score, config.min_score + config.speaker_margin)  # the report's own speaker line
+        act = WHO_DID.search(analysis.simplified)
+        if act and re.search(rf"[\u4e00-\u9fff]{{2}}{act.group(1)}", to_simplified(text)):
+            score = max(score, config.min_score + config.speaker_margin)  # "…祁化仍主持会议": who did the asked act
         return score - 0.01 * sentence.passage
 
 
