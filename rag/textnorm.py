@@ -28,7 +28,12 @@ def arabic_years(text: str) -> str:
 _SPACE_BY_CJK = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3400-\u9fff\uff00-\uffef])")
 
 
+# a page that glosses characters with their pinyin: "地區(qū)生產(chǎn)總值" is 地區生產總值
+PINYIN_GLOSS = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]{1,6}[)）]")
+
+
 def squeeze_spaces(text: str) -> str:
     """Text with the spaces beside Chinese characters removed, as a PDF's extraction scatters them
-    ("常住人口人 均 GDP 从 2015 年的 51281 元"): for matching and reading figures, never for quoting."""
-    return _SPACE_BY_CJK.sub("", text)
+    ("常住人口人 均 GDP 从 2015 年的 51281 元"), and pinyin glosses ("區(qū)") dropped: for matching and reading
+    figures, never for quoting."""
+    return _SPACE_BY_CJK.sub("", PINYIN_GLOSS.sub("", text))

@@ -871,6 +871,11 @@ def test_dense_blend_embeds_only_sentences_that_could_be_chosen(real_index, monk
     ("全年转移药号8个、总量达到514个。", "截至2024年某市的药号总数是多少个?", "514个"),
     ("实现镇级财政收入9.64亿元,完成镇人代会目标的53.1%。",
      "By mid-2024, what share of its annual target had the town reached for town-level fiscal revenue?", "53.1%"),
+    ("三次产业结构由上年的23.5∶25.4∶51.1调整为12.2∶23.2∶64.6,其中第三产业比重提高13.5个百分点。",
+     "某区2006年三次产业结构是多少?", "12.2∶23.2∶64.6"),
+    ("规上工业产值继2023年突破60亿大关之后,2024年仍然持续上扬突破70亿元目标,达到74.23亿元,同比增长23.75%。",
+     "某镇2024年规上工业产值达到多少?", "74.23亿元"),
+    ("落实“减羊增牛”战略,2021年牧业年度牲畜存栏125万头只。", "某旗2021牧业年度的牲畜存栏规模有多大?", "125万头只"),
 ])
 def test_direct_value_reads_lists_and_dated_figures(sentence, question, value):
     from rag.answering.direct import direct_value
@@ -1009,3 +1014,17 @@ def test_an_amount_asked_in_english_is_not_answered_by_a_rate_only_sentence():
     assert not _rates_only("固定资产投资1820亿元,增长22%;", analysis, None, "投资")
     two = analyse("十三五时期引进了多少个优质产业项目?计划总投资多少?")  # the unit asked (个) is the first question's
     assert not _rates_only("累计引进优质产业项目455个,计划总投资达3010亿元,先进制造业占比达53%。", two, "个", "投资")
+
+
+def test_pinyin_glosses_and_scattered_spaces_are_ignored_for_matching_only():
+    from rag.textnorm import squeeze_spaces
+
+    assert squeeze_spaces("東北與興山區(qū)接壤,地區(qū)生產(chǎn)總值30億元") == "東北與興山區接壤,地區生產總值30億元"
+    assert squeeze_spaces("人 均 GDP (GDP) 增长(预计)") == "人均GDP(GDP)增长(预计)"
+
+
+def test_several_places_asked_at_once_get_no_single_figure():
+    from rag.answering.direct import asks_several
+
+    assert asks_several(analyse("张家界的永定区下辖多少个镇、乡和街道?"))
+    assert not asks_several(analyse("永定区下辖多少个街道?"))

@@ -10,7 +10,7 @@ from ..types import Passage
 from .extractive import GROWTH_ASKED, MARK_CUE, RANK_ASKED, TARGET_ASKED, asks_amount
 
 UNITS = (r"周年|亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方千米|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
-         r"万户|户|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|起|场|万|亿")
+         r"万户|户|头只|头|只|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|起|场|万|亿")
 QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
 QUOTES = set("“”\"'‘’「」")
 LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
@@ -34,6 +34,21 @@ def _quantities(text: str) -> list[re.Match]:
     return found
 
 
+
+
+def _scale(quantity: re.Match) -> str:
+    """A figure's unit with 元 left out: "突破60亿" and "达到74.23亿元" are in one measure."""
+    return (quantity.group(2) or "").removesuffix("元")
+
+
+RATIO = re.compile(r"\d+(?:\.\d+)?(?:\s*[∶:]\s*\d+(?:\.\d+)?){1,3}")
+RATIO_ASKED = re.compile(r"结构|之比|比例关系|\bratio\b|\bstructure\b", re.I)
+
+
+def _ratio(text: str) -> str | None:
+    """"三次产业结构由上年的23.5∶25.4∶51.1调整为12.2∶23.2∶64.6": the ratio reached (the last one written)."""
+    ratios = [m for m in RATIO.finditer(text) if not re.fullmatch(r"\d{1,2}:\d{2}", m.group())]  # not a time
+    return ratios[-1].group() if ratios else None
 
 
 def _clause_before(text: str, position: int) -> str:
@@ -64,6 +79,8 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     text = squeeze_spaces(to_simplified(sentence))
     if RANK_ASKED.search(analysis.simplified):
         return _rank(text, metric_words)
+    if RATIO_ASKED.search(analysis.simplified) and _ratio(text):
+        return _ratio(text)
     quantities = _quantities(text)
     if not quantities:
         return None
@@ -88,7 +105,7 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     if counted is not None:
         return _as_written(text, counted)
     passed = [q for q in after if _after_mark(text, q.start()) and any(
-        r.start() > q.start() and r.group(2) == q.group(2) and not _after_mark(text, r.start()) for r in after)]
+        r.start() > q.start() and _scale(r) == _scale(q) and not _after_mark(text, r.start()) for r in after)]
     if passed and not TARGET_ASKED.search(analysis.simplified):  # "历史性突破2000亿元,达到2311亿元": the figure reached
         after = [q for q in after if q not in passed]
     if not after:
@@ -369,10 +386,10 @@ def asks_several(analysis: QueryAnalysis) -> bool:
     """Does the question ask for more than one figure of one place and year ("专利授权总量和发明专利授权量
     分别是多少", "GDP规模和增速是多少", "展会多少场?面积多大?")?"""
     return bool(SEVERAL_ASKED.search(analysis.simplified)) or len(QUESTION_WORD.findall(analysis.simplified)) >= 2 \
-        or len(asked_items(analysis)) >= 2
+        or len(asked_items(analysis, min_chars=1)) >= 2  # "多少个镇、乡和街道": three items
 
 
-def asked_items(analysis: QueryAnalysis) -> list[str]:
+def asked_items(analysis: QueryAnalysis, min_chars: int = 2) -> list[str]:
     """The metrics a Chinese question lists before (or after) its one question word: ["专利授权总量",
     "发明专利授权量"]; one item, or none, when it lists nothing."""
     if analysis.english or len(QUESTION_WORD.findall(analysis.simplified)) != 1:
@@ -387,7 +404,7 @@ def asked_items(analysis: QueryAnalysis) -> list[str]:
     stretch = before if ITEM_SEPARATOR.search(before) else after if ITEM_SEPARATOR.search(after) else before
     stretch = stretch.split()[-1] if stretch.split() else ""
     items = [ITEM_PREFIX.sub("", item) for item in ITEM_SEPARATOR.split(stretch)]
-    return [item for item in items if len(item) >= 2]
+    return [item for item in items if len(item) >= min_chars]
 
 
 MEASURE_WORDS = set("个家项座所台套条件名位批处起场")  # "6个盟级": a count written before what it counts

@@ -50,7 +50,7 @@ TARGET_ASKED = re.compile(r"目标|预期|计划|规划|力争|target|goal|plan|
 # "…各是多少?哪一年更高?": the comparison a reader draws from the figures, not words a sentence holds
 WHICH_IS_MORE = re.compile(r"(?:哪(?:一年|一个|个|家|里|边)?|谁)(?:的)?(?:更|最|较)[\u4e00-\u9fff]{1,2}")
 EXPANDED = set(ENGLISH_TERMS) | set(CHINESE_SYNONYMS)
-ASKING = {"截至", "截止", "各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是"}
+ASKING = {"截至", "截止", "各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是", "哪一年", "哪年", "一年", "何时", "一共", "总共"}
 
 
 @dataclass
@@ -118,7 +118,8 @@ class SentenceScorer:
         asked = WHICH_IS_MORE.sub(" ", PERIOD.sub(" ", analysis.simplified))
         tokens = self._rejoined(tokenize(" ".join([asked, *analysis.expansions])))
         words = [*analysis.place_words, *(p.name for p in analysis.places)]
-        names = {str(y) for y in analysis.years} | {short_name(w) for w in words} | set(words)
+        names = {str(y) for y in analysis.years} | {short_name(w) for w in words} | set(words) \
+            | {w.lower() for word in analysis.place_words if word.isascii() for w in word.split()}  # Xiangyang
         weights = {}
         for token in tokens:
             if token in names or any(token in n for n in names if len(token) >= 2):
@@ -196,7 +197,7 @@ class SentenceScorer:
         else:
             score = (1 - config.phrase_weight) * overlap + config.phrase_weight * _phrase_cover(analysis, text)
         head = asked_head(analysis)
-        if head and head not in to_simplified(text) and not head_by_unit(head, to_simplified(text)):
+        if head and metric_form(head) not in metric_form(to_simplified(text)) and not head_by_unit(head, to_simplified(text)):
             score *= config.head_miss
         if QUANTITY.search(analysis.simplified) and not LIST_ASKED.search(analysis.simplified) \
                 and not _states_quantity(text, DURATION_ASKED.search(analysis.simplified)):  # 哪几项…总量…: names asked
@@ -322,8 +323,8 @@ def _rates_only(text: str, analysis: QueryAnalysis, asked_unit: str | None, head
 
 
 def metric_form(text: str) -> str:
-    """A metric's name in one wording: 规模以上工业增加值 is 规上工业增加值."""
-    return text.replace("规模以上", "规上")
+    """A metric's name in one wording: 规模以上工业增加值 is 规上工业增加值, 投资总额 is 投资额."""
+    return text.replace("规模以上", "规上").replace("总额", "额")
 
 
 MONTHS = re.compile(r"\d{1,2}\s*[-—–~至到]\s*\d{1,2}\s*月(?:份)?|\d{1,2}\s*月(?:份|末|底)?|上半年|下半年|前三季度|[一二三四]季度")
