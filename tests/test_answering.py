@@ -1020,7 +1020,7 @@ def test_pinyin_glosses_and_scattered_spaces_are_ignored_for_matching_only():
     from rag.textnorm import squeeze_spaces
 
     assert squeeze_spaces("東北與興山區(qū)接壤,地區(qū)生產(chǎn)總值30億元") == "東北與興山區接壤,地區生產總值30億元"
-    assert squeeze_spaces("人 均 GDP (GDP) 增长(预计)") == "人均GDP(GDP)增长(预计)"
+    assert squeeze_spaces("人 均 GDP (GDP) 增长(预计)") == "人均GDP (GDP)增长(预计)"  # a Latin gloss stays
 
 
 def test_several_places_asked_at_once_get_no_single_figure():
