@@ -876,6 +876,7 @@ def test_dense_blend_embeds_only_sentences_that_could_be_chosen(real_index, monk
     ("规上工业产值继2023年突破60亿大关之后,2024年仍然持续上扬突破70亿元目标,达到74.23亿元,同比增长23.75%。",
      "某镇2024年规上工业产值达到多少?", "74.23亿元"),
     ("落实“减羊增牛”战略,2021年牧业年度牲畜存栏125万头只。", "某旗2021牧业年度的牲畜存栏规模有多大?", "125万头只"),
+    ("桥东区位于市区中部,总面积43.07平方公里,辖1个镇、9个街道办事处。", "某区下辖几个街道办事处?", "9个街道办事处"),
 ])
 def test_direct_value_reads_lists_and_dated_figures(sentence, question, value):
     from rag.answering.direct import direct_value

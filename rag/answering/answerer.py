@@ -36,6 +36,7 @@ from .extractive import (
     evidence_sentences,
     metric_names,
     on_side,
+    own_metrics,
     paragraph_year,
     select_sentences,
     years_named,
@@ -264,7 +265,7 @@ class Answerer:
             return self._item_lines(analysis, chosen, passages, english)
         lines, failed = [], []
         sides = analysis.sides() if analysis.is_comparison else [analysis]
-        own = analysis.own_words() if analysis.is_comparison else {}
+        own = own_metrics(analysis, self.scorer)
         for side in sides:
             if side.places and side.places[0] in own:  # "A的X和B的Y": each side's figure is checked against its metric
                 side = own[side.places[0]]

@@ -21,6 +21,7 @@ TARGET_CUE = re.compile(r"预期目标|预期性|主要目标|目标[是为：:]
                         r"奋斗目标|发展目标")
 PER_CAPITA = re.compile(r"人均|per capita|per-capita", re.I)
 RATE_UNIT = re.compile(r"\s*(?:%|％|个百分点|百分点)")
+PER_HEAD_METRIC = re.compile(r"居民[^,，;；。]{0,4}(?:可支配收入|纯收入|消费支出)")
 PER_CAPITA_REACH = 12  # 人均 qualifies a number written this many characters after it
 
 
@@ -69,7 +70,8 @@ def claim_problems(number: str, sentence: str, passage: Passage | None, analysis
     if TARGET_CUE.search(before) and not TARGET_ASKED.search(analysis.simplified):
         problems.append("it is a target, not an outcome")
     near = before[-PER_CAPITA_REACH:]
-    if PER_CAPITA.search(analysis.simplified) and "人均" not in near and "人均" not in before[-40:]:
+    if PER_CAPITA.search(analysis.simplified) and "人均" not in near and "人均" not in before[-40:] \
+            and not PER_HEAD_METRIC.search(before[-40:]):  # "城乡居民可支配收入": per head without 人均
         problems.append("the question asks for a per-capita figure and this one is not")
     elif not PER_CAPITA.search(analysis.simplified) and "人均" in near:
         problems.append("it is a per-capita figure, the question asks for a total")

@@ -75,8 +75,28 @@ HEAD_REACH = 30  # characters after the asked word within which its head still b
 
 
 def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
-    """The figure in `sentence` that answers the question, with its unit; None when it is not clear."""
+    """The figure in `sentence` that answers the question, with its unit (and the noun it counts, when the
+    question names it: "9个街道办事处"); None when it is not clear."""
     text = squeeze_spaces(to_simplified(sentence))
+    value = _figure_of(text, analysis, asked_unit, metric_words)
+    return _with_counted_noun(text, value, analysis) if value else value
+
+
+COUNTED_NOUN = re.compile(r"(?:多少|几)[个家项座所台套条件名位批处]([\u4e00-\u9fff]{2,8})")
+
+
+def _with_counted_noun(text: str, value: str, analysis: QueryAnalysis) -> str:
+    """"辖1个镇、9个街道办事处" asked "几个街道办事处": 9个街道办事处, the count with the noun it counts."""
+    asked = COUNTED_NOUN.search(analysis.simplified)
+    at = text.find(value)
+    if not asked or at < 0 or value[-1:] not in MEASURE_WORDS:
+        return value
+    after, noun = text[at + len(value):], asked.group(1)
+    shared = next((noun[:n] for n in range(len(noun), 1, -1) if after.startswith(noun[:n])), "")
+    return value + shared
+
+
+def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
     if RANK_ASKED.search(analysis.simplified):
         return _rank(text, metric_words)
     if RATIO_ASKED.search(analysis.simplified) and _ratio(text):

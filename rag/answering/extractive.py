@@ -427,10 +427,8 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
     unit = ASKED_UNIT.search(analysis.simplified)
     candidates = [s for s in passage_sentences(passages) if not addresses_assistant(s.text)
                   and about_asked(s, passages[s.passage], analysis)]
-    own = analysis.own_words() if analysis.is_comparison else {}
+    own = own_metrics(analysis, scorer)
     own_weights = {place: scorer.query_weights(side) for place, side in own.items()}
-    if not all(own_weights.values()):
-        own = {}  # a place written without words of its own shares the question's metric
     for sentence in candidates:
         passage = passages[sentence.passage]
         sentence.score = scorer.score(sentence, passage, weights, analysis, unit.group(1) if unit else None)
@@ -463,6 +461,13 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
     if LIST_ASKED.search(analysis.simplified):
         chosen = [_extend_enumeration(s, passages[s.passage]) for s in chosen]
     return sorted(chosen, key=lambda s: (s.passage, s.start))
+
+
+def own_metrics(analysis: QueryAnalysis, scorer: SentenceScorer) -> dict:
+    """"A的X和B的Y": each place's side with its own metric; {} when a place is written without words of its own
+    (it shares the question's metric: "苏尼特左旗(2021年)和饶阳县(2021年)城镇居民人均可支配收入")."""
+    own = analysis.own_words() if analysis.is_comparison else {}
+    return own if all(scorer.query_weights(side) for side in own.values()) else {}
 
 
 def _blend_dense(candidates: list[Sentence], analysis: QueryAnalysis, scorer: SentenceScorer,
