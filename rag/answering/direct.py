@@ -78,20 +78,30 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     """The figure in `sentence` that answers the question, with its unit (and the noun it counts, when the
     question names it: "9个街道办事处"); None when it is not clear."""
     text = squeeze_spaces(to_simplified(sentence))
-    value = _figure_of(text, analysis, asked_unit, metric_words)
+    value = _count_of_noun(text, analysis) or _figure_of(text, analysis, asked_unit, metric_words)
     return _with_counted_noun(text, value, analysis) if value else value
 
 
-COUNTED_NOUN = re.compile(r"(?:多少|几)[个家项座所台套条件名位批处]([\u4e00-\u9fff]{2,8})")
+def _count_of_noun(text: str, analysis: QueryAnalysis) -> str | None:
+    """"辖1个镇、9个街道办事处" asked "几个街道办事处": the count written right before the noun asked about."""
+    asked = COUNTED_NOUN.search(analysis.simplified)
+    if not asked:
+        return None
+    measure, noun = asked.groups()
+    counts = [q for q in _quantities(text) if (q.group(2) or "").endswith(measure) and text.startswith(noun[:2], q.end())]
+    return _as_written(text, counts[0]) if len(counts) == 1 else None
+
+
+COUNTED_NOUN = re.compile(r"(?:多少|几)([个家项座所台套条件名位批处])([\u4e00-\u9fff]{2,8})")
 
 
 def _with_counted_noun(text: str, value: str, analysis: QueryAnalysis) -> str:
     """"辖1个镇、9个街道办事处" asked "几个街道办事处": 9个街道办事处, the count with the noun it counts."""
     asked = COUNTED_NOUN.search(analysis.simplified)
     at = text.find(value)
-    if not asked or at < 0 or value[-1:] not in MEASURE_WORDS:
+    if not asked or at < 0 or not value.endswith(asked.group(1)):
         return value
-    after, noun = text[at + len(value):], asked.group(1)
+    after, noun = text[at + len(value):], asked.group(2)
     shared = next((noun[:n] for n in range(len(noun), 1, -1) if after.startswith(noun[:n])), "")
     return value + shared
 
