@@ -14,31 +14,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TYPES = ["fact", "compare", "list", "traditional", "crosslingual", "disambiguation", "unanswerable"]
+STANDARD = ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
+             "unanswerable": 12}, 70, 80, True)  # the limits of every set since fresh3
 LIMITS = {  # per set: minimum questions per type, total range, whether each type splits half/half
     "outside": ({"fact": 20, "compare": 6, "list": 6, "traditional": 6, "crosslingual": 8, "disambiguation": 8,
                  "unanswerable": 10}, 70, None, False),
     "fresh2": ({"fact": 16, "compare": 6, "list": 6, "traditional": 6, "crosslingual": 10, "disambiguation": 6,
                 "unanswerable": 10}, 60, 70, True),
-    "fresh3": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
-                "unanswerable": 12}, 70, 80, True),
-    "fresh4": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
-                "unanswerable": 12}, 70, 80, True),
-    "fresh5": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
-                "unanswerable": 12}, 70, 80, True),
-    "fresh6": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
-                "unanswerable": 12}, 70, 80, True),
-    "fresh7": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
-                "unanswerable": 12}, 70, 80, True),
-    "fresh8": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
-                "unanswerable": 12}, 70, 80, True),
-    "fresh9": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
-                "unanswerable": 12}, 70, 80, True),
-    "fresh10": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
-                 "unanswerable": 12}, 70, 80, True),
-    "fresh11": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
-                 "unanswerable": 12}, 70, 80, True),
-    "fresh12": ({"fact": 16, "compare": 8, "list": 6, "traditional": 6, "crosslingual": 12, "disambiguation": 8,
-                 "unanswerable": 12}, 70, 80, True),
+    **{f"fresh{n}": STANDARD for n in range(3, 13)},
 }
 MIN_SAME_NAME, SHARED = 4, 12
 SET = sys.argv[1] if len(sys.argv) > 1 else "fresh2"
