@@ -989,6 +989,7 @@ def test_a_year_a_sentence_grows_from_or_quotes_in_a_title_is_not_the_year_of_it
     assert years_named("获评“全国创新百强区”,被评为“云南省2021年县域跨越发展先进县”。") == set()
     assert years_named("2022年全区实现生产总值428.70亿元") == {2022}
     assert years_named("社会消费品零售总额实现280亿元,是2005年的2.2倍。") == set()
+    assert years_named("地区生产总值年均增长24%,相当于2005年的3倍;") == set()
 
 
 def test_a_list_question_quotes_the_whole_enumeration():

@@ -31,8 +31,9 @@ def years_named(text: str) -> set[int]:
             if not BASE_YEAR.search(text[max(0, m.start() - 2):m.start()])}
 
 
-# 被评为“云南省2021年县域跨越发展先进县”: a title's year; "…是2005年的2.2倍": a base; neither is the figures' year
-QUOTED_NAME = re.compile(r"“[^”]{2,30}”|是(?:19|20)\d{2}年的[\d.]+倍")
+# 被评为“云南省2021年县域跨越发展先进县”: a title's year; "…是(相当于)2005年的2.2倍": a base; neither is the figures'
+# year
+QUOTED_NAME = re.compile(r"“[^”]{2,30}”|(?:是|相当于)(?:19|20)\d{2}年的[\d.]+倍")
 
 
 YEAR_SPAN = re.compile(r"(?:19|20)\d{2}\s*年?\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年")  # a period, not its last year
