@@ -877,15 +877,16 @@ def test_dense_blend_embeds_only_sentences_that_could_be_chosen(real_index, monk
      "某镇2024年规上工业产值达到多少?", "74.23亿元"),
     ("落实“减羊增牛”战略,2021年牧业年度牲畜存栏125万头只。", "某旗2021牧业年度的牲畜存栏规模有多大?", "125万头只"),
     ("桥东区位于市区中部,总面积43.07平方公里,辖1个镇、9个街道办事处。", "某区下辖几个街道办事处?", "9个街道办事处"),
+    ("全县贫困人口由13677户49479人减至887户1472人,贫困发生率降至1%。",
+     "To how many people did the county reduce its poor population in 2019?", "1472人"),
 ])
 def test_direct_value_reads_lists_and_dated_figures(sentence, question, value):
     from rag.answering.direct import direct_value
-    from rag.answering.extractive import ASKED_UNIT, metric_names
+    from rag.answering.extractive import asked_unit, metric_names
 
     analysis = analyse(question)
     words = metric_names(analysis, {}) + ["地区生产总值", "固定资产投资", "社会消费品零售总额", "一般公共预算", "可支配收入", "代表"]
-    unit = ASKED_UNIT.search(analysis.simplified)
-    assert direct_value(sentence, analysis, unit.group(1) if unit else None, words) == value
+    assert direct_value(sentence, analysis, asked_unit(analysis), words) == value
 
 
 def test_a_question_asking_two_figures_names_each_or_gives_no_direct_line(real_index):
@@ -1030,3 +1031,12 @@ def test_several_places_asked_at_once_get_no_single_figure():
 
     assert asks_several(analyse("张家界的永定区下辖多少个镇、乡和街道?"))
     assert not asks_several(analyse("永定区下辖多少个街道?"))
+
+
+def test_an_english_how_many_asks_in_its_unit_only_when_it_asks_one_thing():
+    from rag.answering.extractive import asked_unit
+
+    assert asked_unit(analyse("To how many people did the county reduce its poor population in 2019?")) == "人"
+    assert asked_unit(analyse("How many new enterprises above designated size did the district add?")) == "家"
+    assert asked_unit(analyse("How many projects did it build, and how many people did they benefit?")) is None
+    assert asked_unit(analyse("某县2018年一共發生了幾起安全生產事故?")) == "起"

@@ -26,12 +26,12 @@ from .direct import (
     whose,
 )
 from .extractive import (
-    ASKED_UNIT,
     QUANTITY,
     SENTENCE,
     WHICH_IS_MORE,
     ExtractiveConfig,
     SentenceScorer,
+    asked_unit,
     asks_amount,
     evidence_sentences,
     metric_names,
@@ -311,7 +311,7 @@ class Answerer:
     def _figure(self, side, chosen, passages: list[Passage], per_side: bool):
         """(marker, passage, value, claim check) of the figure answering `side` among the chosen sentences:
         a checked figure first, a mark passed ("跨入3000亿元") last, then the better sentence; None if none."""
-        unit = ASKED_UNIT.search(side.simplified)
+        unit = asked_unit(side)
         weights = self.scorer.query_weights(side)
         names = metric_names(side, weights)
         heads = [n for n in names if n in HEAD_WORDS]  # the head (产量) after the rarer words that say whose it is
@@ -323,7 +323,7 @@ class Answerer:
             passage = passages[sentence.passage]
             if per_side and not (on_side(passage, side) and _names_side_year(sentence, passage, side)):
                 continue
-            value = direct_value(sentence.text, side, unit.group(1) if unit else None, words)
+            value = direct_value(sentence.text, side, unit, words)
             if value:
                 check = _checked(value, sentence.text, passage, side, names, amount)
                 unnamed = bool(names) and names[0] not in to_simplified(sentence.text)  # the asked metric's own name

@@ -112,6 +112,7 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
     if RATIO_ASKED.search(analysis.simplified) and _ratio(text):
         return _ratio(text)
     quantities = _quantities(text)
+    every = quantities  # a span's figures in every unit ("由13677户49479人减至887户1472人")
     if not quantities:
         return None
     if asked_unit:
@@ -165,9 +166,9 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
     if chosen.group(2) in ("个百分点", "百分点") and not CHANGE_ASKED.search(analysis.simplified):
         level = [q for q in after if q.group(2) in ("%", "％") and q.start() > chosen.start()]
         chosen = level[0] if level else chosen  # "比重提高15.6个百分点、达66.6%": a share asked is its level
-    chosen = _town_or_country(text, chosen, quantities, analysis) or chosen
+    chosen = _town_or_country(text, chosen, every, analysis) or chosen
     if not _names_year_before(text, chosen.start(), analysis):
-        chosen = _reached(text, chosen, quantities) or chosen  # the figure reached, unless the start year is asked
+        chosen = _reached(text, chosen, every) or chosen  # the figure reached, unless the start year is asked
     return _as_written(text, chosen, with_change=True)
 
 

@@ -38,6 +38,20 @@ QUOTED_NAME = re.compile(r"“[^”]{2,30}”|(?:是|相当于)(?:19|20)\d{2}年
 
 YEAR_SPAN = re.compile(r"(?:19|20)\d{2}\s*年?\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年")  # a period, not its last year
 ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(亿元|万元|元|平方米|平方公里|公里|人次|万人|个|家|台|人|宗|套|座|所|吨|亩|项|件|辆|张|户|天|起|场|次)")
+ENGLISH_UNITS = {"people": "人", "persons": "人", "residents": "人", "households": "户", "enterprises": "家",
+                 "companies": "家", "firms": "家", "projects": "个", "villages": "个", "days": "天"}
+ENGLISH_UNIT_ASKED = re.compile(r"\bhow many (?:\w+ ){0,2}?(" + "|".join(ENGLISH_UNITS) + r")\b", re.I)
+
+
+def asked_unit(analysis: QueryAnalysis) -> str | None:
+    """The unit a how-many question asks in: 个 in "多少个", 人 in "how many people"."""
+    match = ASKED_UNIT.search(analysis.simplified)
+    if match:
+        return match.group(1)
+    if not analysis.english or len(re.findall(r"\bhow (?:many|much)\b", analysis.simplified, re.I)) != 1:
+        return None  # "how many projects …, and how many people …": no one unit
+    english = ENGLISH_UNIT_ASKED.search(analysis.simplified)
+    return ENGLISH_UNITS[english.group(1).lower()] if english else None
 
 
 RANK_ASKED = re.compile(r"第几|排名|排第|排位|位次|名列|\brank(?:ed|ing)?\b", re.I)
@@ -425,18 +439,18 @@ def select_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer: S
     """The best sentence for each side of the question, then close runners-up, in reading order."""
     config = scorer.config
     weights = scorer.query_weights(analysis)
-    unit = ASKED_UNIT.search(analysis.simplified)
+    unit = asked_unit(analysis)
     candidates = [s for s in passage_sentences(passages) if not addresses_assistant(s.text)
                   and about_asked(s, passages[s.passage], analysis)]
     own = own_metrics(analysis, scorer)
     own_weights = {place: scorer.query_weights(side) for place, side in own.items()}
     for sentence in candidates:
         passage = passages[sentence.passage]
-        sentence.score = scorer.score(sentence, passage, weights, analysis, unit.group(1) if unit else None)
+        sentence.score = scorer.score(sentence, passage, weights, analysis, unit)
         for place, side in own.items():  # "A的X和B的Y": a sentence of A's report is held against X alone
             if on_side(passage, side):
                 sentence.score = max(sentence.score, scorer.score(sentence, passage, own_weights[place], side,
-                                                                  unit.group(1) if unit else None))
+                                                                  unit))
     if not candidates or max(s.score for s in candidates) < config.min_score:
         return []  # refusal is decided on the lexical evidence alone
     if scorer.embedder is not None and config.dense_weight:
@@ -626,12 +640,12 @@ def evidence_sentences(analysis: QueryAnalysis, passages: list[Passage], scorer:
         return []
     config = scorer.config
     weights = scorer.query_weights(analysis)
-    unit = ASKED_UNIT.search(analysis.simplified)
+    unit = asked_unit(analysis)
     others = [s for s in passage_sentences(passages) if about_asked(s, passages[s.passage], analysis)
               and not addresses_assistant(s.text) and not any(c.start <= s.start < c.end for c in chosen)]
     for sentence in others:
         sentence.score = scorer.score(sentence, passages[sentence.passage], weights, analysis,
-                                      unit.group(1) if unit else None)
+                                      unit)
     picked = _widest(chosen, passages)
     budget = max_chars - sum(len(s.text) for s in picked)
     for sentence in sorted(others, key=lambda s: -s.score):
