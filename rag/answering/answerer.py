@@ -372,7 +372,6 @@ def _names_side_year(sentence, passage: Passage, side) -> bool:
     return bool(passage.years) and side.years[0] in passage.years
 
 
-
 def unsure_place_warnings(citations: list[Citation], english: bool) -> list[str]:
     """Say so when a quoted report does not tell which of several same-name places issued it."""
     notes = []

@@ -34,8 +34,6 @@ def _quantities(text: str) -> list[re.Match]:
     return found
 
 
-
-
 def _scale(quantity: re.Match) -> str:
     """A figure's unit with 元 left out: "突破60亿" and "达到74.23亿元" are in one measure."""
     return (quantity.group(2) or "").removesuffix("元")
@@ -183,6 +181,11 @@ def _total(text: str, after: list[re.Match], analysis: QueryAnalysis) -> re.Matc
     return next((q for q in after if TOTAL_CUE.search(text[max(0, q.start() - 8):q.start()])), None)
 
 
+def _clause_start(text: str, position: int) -> int:
+    """Where the clause holding `position` begins: after the last comma or stop before it."""
+    return max(text.rfind(mark, 0, position) for mark in "，,；;。") + 1
+
+
 TO_MARK = re.compile(r"[^，,；;。从由\d]{0,8}?[到至]")  # "提高到", "延长到", "快速增长到"
 
 
@@ -200,8 +203,7 @@ def _run_from(text: str, position: int, quantities: list[re.Match]) -> list[re.M
 def _reached(text: str, chosen: re.Match, quantities: list[re.Match]) -> re.Match | None:
     """"从619.98亿元增长到880亿元", "从2015年的34731元和14824元提高到48942元和22790元": the figure reached in
     the place of the starting figure `chosen`; None when it starts no such span."""
-    clause_start = max(text.rfind(mark, 0, chosen.start()) for mark in "，,；;。") + 1
-    start = max(text.rfind(mark, clause_start, chosen.start()) for mark in "从由")
+    start = max(text.rfind(mark, _clause_start(text, chosen.start()), chosen.start()) for mark in "从由")
     first = next((q for q in quantities if q.start() > start), None) if start >= 0 else None
     if first is None or first.start() - start > FROM_REACH:
         return None
@@ -219,8 +221,7 @@ FROM_REACH = 12  # "从2015年末的": characters from 从 to the starting figur
 def _town_or_country(text: str, chosen: re.Match, quantities: list[re.Match], analysis: QueryAnalysis) -> re.Match | None:
     """"城乡居民人均可支配收入…48942元和22790元" asked for rural residents: the second of the pair."""
     question = " ".join([analysis.simplified, *analysis.expansions])
-    clause_start = max(text.rfind(mark, 0, chosen.start()) for mark in "，,；;。") + 1
-    if "城乡" not in text[clause_start:chosen.start()] or not re.search(r"农村|乡村|农民", question) \
+    if "城乡" not in text[_clause_start(text, chosen.start()):chosen.start()] or not re.search(r"农村|乡村|农民", question) \
             or re.search(r"城镇|城市", question):
         return None
     run = _run_from(text, chosen.start(), quantities)
@@ -398,8 +399,6 @@ def _of_asked_year(text: str, quantities: list[re.Match], analysis: QueryAnalysi
                                                 text[max(0, q.start() - 8):q.start()])]
     undated_years = re.findall(r"(?:19|20)\d{2}年(?:末|底|的|末的|底的)?(?=\d)", text)
     return dated[0] if len(dated) == 1 and len(undated_years) >= 2 else None
-
-
 
 
 def _names_year_before(text: str, position: int, analysis: QueryAnalysis) -> bool:

@@ -191,13 +191,14 @@ class SentenceScorer:
             return 0.0
         config = self.config
         text = squeeze_spaces(sentence.text)
-        bare = re.sub(r"[\W_]", "", to_simplified(text))
+        simple = to_simplified(text)  # converted once: every check below reads it
+        bare = re.sub(r"[\W_]", "", simple)
         if bare and bare in re.sub(r"[\W_]", "", to_simplified(passage.title)) and not _states_quantity(text) \
                 and not (WHO_ASKED.search(analysis.simplified) and OFFICIAL.search(text)):
             return 0.0  # the title written again as a heading ("政 府 工 作 报 告") says nothing; a page titled
             # by its first sentence ("2009年实现国内生产总值98.93亿元…") still states its figures
         tokens = sentence_tokens(text, weights)
-        if names_other_metric(analysis.simplified, to_simplified(text)):
+        if names_other_metric(analysis.simplified, simple):
             return 0.0
         context = self._title_tokens(passage.title)  # the report's title is context for every sentence
         concepts = self.concepts(analysis, weights)
@@ -212,7 +213,7 @@ class SentenceScorer:
         else:
             score = (1 - config.phrase_weight) * overlap + config.phrase_weight * _phrase_cover(analysis, text)
         head = asked_head(analysis)
-        if head and metric_form(head) not in metric_form(to_simplified(text)) and not head_by_unit(head, to_simplified(text)):
+        if head and metric_form(head) not in metric_form(simple) and not head_by_unit(head, simple):
             score *= config.head_miss
         if QUANTITY.search(analysis.simplified) and not LIST_ASKED.search(analysis.simplified) \
                 and not _states_quantity(text, DURATION_ASKED.search(analysis.simplified)):  # 哪几项…总量…: names asked
@@ -223,14 +224,14 @@ class SentenceScorer:
         elif QUANTITY.search(analysis.simplified) and not TARGET_ASKED.search(analysis.simplified) \
                 and _figure_is_a_mark(text, asked_metric(analysis) or head):  # a target may well be a mark to pass
             score *= config.marks_only
-        if _rates_only(to_simplified(text), analysis, asked_unit, head):
+        if _rates_only(simple, analysis, asked_unit, head):
             return 0.0  # "城乡居民人均可支配收入分别增长5.5%、6%" never answers "收入是多少元"
-        if asked_unit and not re.search(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}", to_simplified(text)):
+        if asked_unit and not re.search(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}", simple):
             score *= config.wrong_unit
-        elif head in MONEY_HEADS and not MONEY.search(to_simplified(text)):
+        elif head in MONEY_HEADS and not MONEY.search(simple):
             return 0.0  # 收入是多少 asks for an amount: a rate or a share is never its answer
         metric = asked_metric(analysis)
-        if metric and metric_form(metric) not in metric_form(to_simplified(text).replace("的", "")):
+        if metric and metric_form(metric) not in metric_form(simple.replace("的", "")):
             score *= config.metric_miss
         if analysis.years:
             mentioned = years_named(text)
@@ -244,7 +245,7 @@ class SentenceScorer:
                 and sentence.start - passage.facts.doc_start < HEADER_CHARS:
             score = max(score, config.min_score + config.speaker_margin)  # the report's own speaker line
         act = WHO_DID.search(analysis.simplified)
-        if act and re.search(rf"[\u4e00-\u9fff]{{2}}{act.group(1)}", to_simplified(text)):
+        if act and re.search(rf"[\u4e00-\u9fff]{{2}}{act.group(1)}", simple):
             score = max(score, config.min_score + config.speaker_margin)  # "…祁化仍主持会议": who did the asked act
         return score - 0.01 * sentence.passage
 
@@ -521,6 +522,11 @@ def _extend_heading(sentence: Sentence, passage: Passage, short: int) -> Sentenc
         local_end = match.end()
         if local_end - (sentence.start - passage.start) >= 4 * short:
             break
+    return _quoted_to(sentence, passage, local_end)
+
+
+def _quoted_to(sentence: Sentence, passage: Passage, local_end: int) -> Sentence:
+    """`sentence` quoted on to `local_end` (an offset in the passage), trailing whitespace left out."""
     local_end = len(passage.text[:local_end].rstrip())
     text = passage.text[sentence.start - passage.start:local_end]
     return Sentence(sentence.passage, text, sentence.start, passage.start + local_end, sentence.score)
@@ -542,9 +548,7 @@ def _extend_enumeration(sentence: Sentence, passage: Passage) -> Sentence:
                 or addresses_assistant(match.group()):
             break
         local_end = match.end()
-    local_end = len(passage.text[:local_end].rstrip())
-    text = passage.text[sentence.start - passage.start:local_end]
-    return Sentence(sentence.passage, text, sentence.start, passage.start + local_end, sentence.score)
+    return _quoted_to(sentence, passage, local_end)
 
 
 def on_side(passage: Passage, side: QueryAnalysis) -> bool:
@@ -608,7 +612,7 @@ def paragraph_year(sentence: Sentence, passage: Passage) -> set[int]:
     """For a report of no year: the year its paragraph last opened a sentence with before this one (within the
     passage, else where the passage starts, its years), as a set; empty after a turn to 今年 or with no year."""
     local = sentence.start - passage.start
-    if local < 0 or (passage.facts is not None and passage.facts.years):
+    if local < 0:
         return set()
     year = running_year(passage.text, passage.text.rfind("\n", 0, local) + 1, local + 1)
     if year is None:

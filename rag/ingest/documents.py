@@ -139,7 +139,7 @@ def find_title(text: str, segments: tuple[tuple[int, int], ...]) -> str | None:
         if len(line) <= MAX_TITLE_CHARS and TITLE_WORDS.search(to_simplified(line)) \
                 and not line.endswith(("。", ":", "：", ",", "，")) and "《" not in line:
             if re.fullmatch(r"(\S\s+){3,}\S", line):
-                return re.sub(r"\s+", "", line)  # "政 府 工 作 报 告"
+                return _unspaced(line)  # "政 府 工 作 报 告"
             if re.search(r"[,，]", line):
                 return _with_tail(_title_from_line(line), line, lines[at + 1:])
             return _continued(_with_head(line, lines[:at]), lines[at + 1:])
@@ -148,34 +148,39 @@ def find_title(text: str, segments: tuple[tuple[int, int], ...]) -> str | None:
 
 def _with_tail(title: str, line: str, following: list[str]) -> str:
     """A title broken over two lines: "2020年大东区国民经济和社会发展" over "统 计 公 报"."""
-    rest = re.sub(r"\s+", "", following[0]) if following else ""
+    rest = _unspaced(following[0]) if following else ""
     if title == line and not TITLE_WORDS.search(to_simplified(title)) and len(rest) <= TITLE_TAIL_CHARS \
             and TITLE_TAIL.search(rest):
         return title + rest
     return title
 
 
+def _unspaced(line: str) -> str:
+    """A line with its spaces taken out ("统 计 公 报" → 统计公报)."""
+    return re.sub(r"\s+", "", line)
+
+
 def _title_piece(line: str) -> bool:
     """A short line with no sentence marks that may be one piece of a title set over several lines."""
-    flat = re.sub(r"\s+", "", line)
+    flat = _unspaced(line)
     return len(flat) <= TITLE_PIECE_CHARS and not TITLE_PIECE_STOP.search(flat) \
         and not SPEECH_LINE.search(to_simplified(flat))
 
 
 def _with_head(line: str, before: list[str]) -> str:
     """A short title line under the lines it continues: "2020年日照市" / "国民经济和社会发展" / "统计公报"."""
-    if len(re.sub(r"\s+", "", line)) > TITLE_PIECE_CHARS or not before or len(before) > MAX_TITLE_PIECES - 1 \
+    if len(_unspaced(line)) > TITLE_PIECE_CHARS or not before or len(before) > MAX_TITLE_PIECES - 1 \
             or not all(_title_piece(piece) for piece in before):
         return line
-    return "".join(re.sub(r"\s+", "", piece) for piece in before) + line
+    return "".join(_unspaced(piece) for piece in before) + line
 
 
 def _continued(title: str, following: list[str]) -> str:
     """A title that runs on: "关于…2021年国民经济和社会发展计划" / "执行情况与2022年…计划" / "草案的报告"."""
     for piece in following[:MAX_TITLE_PIECES - 1]:
-        if not (_title_piece(piece) and TITLE_GOES_ON.match(re.sub(r"\s+", "", piece))):
+        if not (_title_piece(piece) and TITLE_GOES_ON.match(_unspaced(piece))):
             break
-        title += re.sub(r"\s+", "", piece)
+        title += _unspaced(piece)
     return title
 
 

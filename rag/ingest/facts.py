@@ -11,7 +11,7 @@ from collections import Counter
 from functools import lru_cache
 
 from ..places import Place, find_mentions, gazetteer
-from ..places.mentions import MIN_ALIAS, alias_table, placed_under, word_bounds
+from ..places.mentions import MIN_ALIAS, alias_table, placed_under, plain_pinyin, word_bounds
 from ..textnorm import arabic_years, to_simplified
 from ..types import ReportFacts
 from .periods import periods_named, plan_section_start
@@ -250,7 +250,6 @@ def place_in_file_name(file_name: str, namesakes: list[Place], body: str) -> Pla
     found = [c for m in placed_under(find_mentions(stem, gaz, _plain_aliases(), english=False), gaz, stem)
              for c in m.candidates]
     if not found:
-        from ..places.mentions import plain_pinyin
         table = plain_pinyin()
         spelled = [table.get(word, []) for word in FILE_NAME_WORD.findall(stem.lower())]
         spelled = [places for places in spelled if places]

@@ -87,4 +87,3 @@ def running_year(text: str, start: int, end: int) -> int | None | bool:
         elif THIS_YEAR.match(text, match.start()):
             year = False
     return year
-
