@@ -127,6 +127,7 @@ shipped_fresh3 = _shipped_set("fresh3", "16 places in 11 provinces")
 shipped_fresh4 = _shipped_set("fresh4", "18 places in 14 provinces")
 shipped_fresh5 = _shipped_set("fresh5", "12 places in 10 provinces")
 shipped_fresh6 = _shipped_set("fresh6", "13 places in 11 provinces")
+shipped_fresh7 = _shipped_set("fresh7", "14 places in 13 provinces")
 shipped_fresh10 = _shipped_set("fresh10", "14 places in 10 provinces")
 
 
@@ -328,3 +329,17 @@ def test_a_list_of_totals_needs_no_digits(shipped_fresh3):
     totals = shipped_fresh3.answer("重庆市江北区2023年哪几项财税总量指标居全市行政区第一?", mode="extractive")
     assert not totals.refused
     assert any("全口径税收、区级税收总量均居全市行政区第一" in c.text for c in totals.citations)
+
+
+def test_a_place_written_with_its_level_keeps_its_own_words(shipped_fresh7):
+    """"保亭县2022年与山南市2021年的…": 保亭 + 县 is the place, so each side is asked its own year, and both are answered."""
+    answer = shipped_fresh7.answer("保亭县2022年与山南市2021年的社会消费品零售总额分别是多少?", mode="extractive")
+    assert "2022年为16.2亿元" in answer.text and "2021年为72.88亿元" in answer.text
+    assert {c.source for c in answer.citations} == {"baoting_2023.txt", "shannan_2022.txt"}
+
+
+def test_a_comparison_retrieves_k_passages_for_each_side(shipped_fresh6):
+    """Two sides share k=5 no longer: 石柱's GDP sentence ranks below its own per-capita and private-economy lines."""
+    answer = shipped_fresh6.answer("2022年石柱县和务川县的GDP分别是多少,哪个更高?", mode="extractive", k=5)
+    assert answer.text.startswith("答：重庆市石柱土家族自治县2022年为209.07亿元[1]。")
+    assert "86.8亿元" in answer.text and "115.78亿元" not in answer.text.split("根据报告原文")[0]

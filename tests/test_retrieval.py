@@ -525,6 +525,17 @@ def test_a_district_named_with_its_city_is_read_whole():
     assert analyse("枣庄市中区2023年一般公共预算收入是多少?").missing[0].key == "山东省/枣庄市/市中区"
 
 
+def test_a_joiner_before_an_organ_word_is_no_county():
+    """"市委、市政府和县委": 和 + 县委, not 安徽和县; 和县 written as a place is still read."""
+    from rag.places import gazetteer
+    from rag.places.mentions import alias_table, find_mentions
+    gaz = gazetteer()
+    aliases = alias_table(gaz, ())
+    read = {t: [m.text for m in find_mentions(t, gaz, aliases, english=False)]
+            for t in ("在市委、市政府和县委的坚强领导下", "和县级领导干部", "马鞍山市和县2023年")}
+    assert read == {"在市委、市政府和县委的坚强领导下": [], "和县级领导干部": [], "马鞍山市和县2023年": ["马鞍山市", "和县"]}
+
+
 def test_a_span_of_years_is_a_period_and_since_a_year_no_year():
     span = analyse("What was the average annual GDP growth during the 12th Five-Year Plan, 2011-2015?")
     assert span.years == [] and range(2011, 2016) in span.periods

@@ -126,7 +126,7 @@ class Answerer:
             yield text
             yield Answer(question, text, refused=True, mode=mode, warnings=warnings, rewritten_question=rewritten)
             return
-        passages = self.retriever.retrieve(standalone, k=k, analysis=analysis, scope=scope)
+        passages = self.retriever.retrieve(standalone, k=k * len(analysis.sides()), analysis=analysis, scope=scope)
         warnings += injection_warnings(passages)
         for note in (missing_note(analysis, english), ambiguity_note(analysis, english)):
             if note:

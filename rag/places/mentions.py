@@ -55,6 +55,15 @@ def _full_name_ok(name: str) -> bool:
     return len(name) >= 3 or name.endswith(("县", "旗", "市", "省"))
 
 
+JOINERS = set("和与及同暨")
+ORGAN_AFTER_LEVEL = set("委级")  # "市委、市政府和县委": 和 + 县委, not 和县; "和县级": 和 + 县级
+
+
+def _joiner_and_organ(text: str, position: int, size: int) -> bool:
+    """Is the two-character name at `position` a joiner and the start of an organ word (和县委 = 和 + 县委)?"""
+    return size == 2 and text[position] in JOINERS and text[position + size:position + size + 1] in ORGAN_AFTER_LEVEL
+
+
 def _yielding_last_character(text: str, found: Mention, gaz: Gazetteer) -> Mention:
     """"济南市中区" is 济南 and its 市中区: a city's name gives up its 市 to a district of its own named with it."""
     start = found.end - 1
@@ -121,6 +130,8 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
             piece = text[position:position + size]
             places = gaz.lookup(piece) if _full_name_ok(piece) else _within_previous(gaz.lookup(piece), mentions,
                                                                                     position)
+            if places and _joiner_and_organ(text, position, size):
+                places = []
             if places:
                 found = Mention(position, position + size, piece, tuple(places), "name")
                 break

@@ -35,6 +35,7 @@ ASKING_LEAD = r"(?:分别|各自|各)?(?:是|为|有)?"  # "各是", "分别为"
 _ASKING_TAIL = re.compile(ASKING_LEAD + r"(?:多少|几|什么|哪些)[^\u4e00-\u9fff]*$")
 _TRAILING_YEAR = re.compile(r"(?:19|20)\d{2}\s*年?\s*$")
 _JOINER = re.compile(r"[和与及、,，\s]+$")
+_LEVEL_AFTER = r"(?:自治)?[省市区县旗盟州镇乡]?"  # what may follow a short name as written ("保亭" + "县")
 _QUALIFIER_GAP = re.compile(r"[\s,，、的()（）]*|\s*(?:of|in|,)\s*|'s\s*|’s\s*", re.I)
 
 
@@ -103,8 +104,8 @@ class QueryAnalysis:
                     if stretch.endswith(word) and len(stretch) > len(word):
                         stretch = stretch[:-len(word)]
             bare = _YEAR.sub("", stretch)
-            for word in sorted(self.place_words, key=len, reverse=True):
-                bare = bare.replace(word, "")
+            for word in sorted(self.place_words, key=len, reverse=True):  # "保亭县": the name and its level
+                bare = re.sub(re.escape(word) + _LEVEL_AFTER, "", bare)
             if not re.sub(r"[年的和与及、\s]", "", bare):
                 return {}  # "A区和B区2020年地区生产总值": a place written without words of its own
             stretch += asking
