@@ -514,25 +514,25 @@ def test_a_corpus_place_and_a_namesake_pair_make_three_sides(gulou_corpus):
     assert [word for word, _ in analysis.ambiguous] == ["鼓楼区"]
 
 
-def test_a_district_named_with_its_city_is_read_whole():
-    """济南市中区 is 济南's 市中区, not 济南市 and a stray 中区; 晋城市城区 is 晋城's 城区."""
+def names_read(*texts: str) -> dict[str, list[str]]:
+    """The place names `find_mentions` reads in each text (gazetteer names and aliases, no English)."""
     from rag.places import gazetteer
     from rag.places.mentions import alias_table, find_mentions
     gaz = gazetteer()
     aliases = alias_table(gaz, ())
-    read = {t: [m.text for m in find_mentions(t, gaz, aliases, english=False)] for t in ("济南市中区", "晋城市城区")}
+    return {t: [m.text for m in find_mentions(t, gaz, aliases, english=False)] for t in texts}
+
+
+def test_a_district_named_with_its_city_is_read_whole():
+    """济南市中区 is 济南's 市中区, not 济南市 and a stray 中区; 晋城市城区 is 晋城's 城区."""
+    read = names_read("济南市中区", "晋城市城区")
     assert read == {"济南市中区": ["济南", "市中区"], "晋城市城区": ["晋城市", "城区"]}
     assert analyse("枣庄市中区2023年一般公共预算收入是多少?").missing[0].key == "山东省/枣庄市/市中区"
 
 
 def test_a_joiner_before_an_organ_word_is_no_county():
     """"市委、市政府和县委": 和 + 县委, not 安徽和县; 和县 written as a place is still read."""
-    from rag.places import gazetteer
-    from rag.places.mentions import alias_table, find_mentions
-    gaz = gazetteer()
-    aliases = alias_table(gaz, ())
-    read = {t: [m.text for m in find_mentions(t, gaz, aliases, english=False)]
-            for t in ("在市委、市政府和县委的坚强领导下", "和县级领导干部", "马鞍山市和县2023年")}
+    read = names_read("在市委、市政府和县委的坚强领导下", "和县级领导干部", "马鞍山市和县2023年")
     assert read == {"在市委、市政府和县委的坚强领导下": [], "和县级领导干部": [], "马鞍山市和县2023年": ["马鞍山市", "和县"]}
 
 

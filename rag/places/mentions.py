@@ -23,6 +23,8 @@ ENGLISH_LEVELS = {"province": "province", "city": "city", "prefecture": "city", 
                   "county": "county", "banner": "county", "town": "town", "township": "town",
                   "subdistrict": "town", "street": "town"}
 NOT_A_PLACE_AFTER = set("路街巷桥站园厦馆院校港湾里")  # 北京路, 中山大学…: a street or a building, not the place
+JOINERS = set("和与及同暨")
+ORGAN_AFTER_LEVEL = set("委级")  # "市委、市政府和县委": 和 + 县委, not 和县; "和县级": 和 + 县级
 LEVEL_SUFFIX = set("省市州盟县区旗镇乡")  # 金秀县: an abbreviated name may be read together with its level
 _ENGLISH_WORD = re.compile(r"[A-Za-z]+")
 
@@ -53,10 +55,6 @@ def _common_words() -> frozenset[str]:
 
 def _full_name_ok(name: str) -> bool:
     return len(name) >= 3 or name.endswith(("县", "旗", "市", "省"))
-
-
-JOINERS = set("和与及同暨")
-ORGAN_AFTER_LEVEL = set("委级")  # "市委、市政府和县委": 和 + 县委, not 和县; "和县级": 和 + 县级
 
 
 def _joiner_and_organ(text: str, position: int, size: int) -> bool:

@@ -11,6 +11,7 @@ from ..places import Mention, Place, find_mentions, gazetteer
 from ..places.mentions import (
     GENERIC_FULL_NAME,
     GENERIC_NAME,
+    LEVEL_SUFFIX,
     placed_under,
     plain_pinyin,
     sound_alike,
@@ -35,7 +36,7 @@ ASKING_LEAD = r"(?:分别|各自|各)?(?:是|为|有)?"  # "各是", "分别为"
 _ASKING_TAIL = re.compile(ASKING_LEAD + r"(?:多少|几|什么|哪些)[^\u4e00-\u9fff]*$")
 _TRAILING_YEAR = re.compile(r"(?:19|20)\d{2}\s*年?\s*$")
 _JOINER = re.compile(r"[和与及、,，\s]+$")
-_LEVEL_AFTER = r"(?:自治)?[省市区县旗盟州镇乡]?"  # what may follow a short name as written ("保亭" + "县")
+_LEVEL_AFTER = "(?:自治)?[" + "".join(sorted(LEVEL_SUFFIX)) + "]?"  # what may follow a short name as written ("保亭" + "县")
 _QUALIFIER_GAP = re.compile(r"[\s,，、的()（）]*|\s*(?:of|in|,)\s*|'s\s*|’s\s*", re.I)
 
 
