@@ -879,6 +879,17 @@ def test_dense_blend_embeds_only_sentences_that_could_be_chosen(real_index, monk
     ("桥东区位于市区中部,总面积43.07平方公里,辖1个镇、9个街道办事处。", "某区下辖几个街道办事处?", "9个街道办事处"),
     ("全县贫困人口由13677户49479人减至887户1472人,贫困发生率降至1%。",
      "To how many people did the county reduce its poor population in 2019?", "1472人"),
+    # a unit counted in a measure the question writes (几例, 几万户): not another figure of the sentence
+    ("坚持人民至上,3例输入型病例全部治愈,2家单位、4名同志被评为先进集体和先进个人。", "某县2020年有几例输入型病例?", "3例"),
+    ("下达支持资金3.58亿元,落实减税降费18亿元,新增市场主体5萬戶。", "某市2020年新增了幾萬戶市場主體?", "5万户"),
+    # items sharing one head: the one the question writes whole (城镇, not 农村…收入)
+    ("城镇、农村常住居民人均可支配收入分别为62993元和35367元,年均分别增长7.8%和9.1%。",
+     "某市2021年城镇常住居民人均可支配收入是多少?", "62993元"),
+    # marks passed in a run ("迈上4000亿、300亿两大台阶"), then the items' figures in their order
+    ("地区生产总值、一般公共预算收入迈上4000亿、300亿两大台阶,分别达到4026.6亿元、303.4亿元,增长4.3%、3.8%。",
+     "某市2022年一般公共预算收入是多少?", "303.4亿元"),
+    ("地区生产总值、一般公共预算收入迈上4000亿、300亿两大台阶,分别达到4026.6亿元、303.4亿元,增长4.3%、3.8%。",
+     "某市2022年地区生产总值是多少?", "4026.6亿元"),
 ])
 def test_direct_value_reads_lists_and_dated_figures(sentence, question, value):
     from rag.answering.direct import direct_value
@@ -1040,3 +1051,26 @@ def test_an_english_how_many_asks_in_its_unit_only_when_it_asks_one_thing():
     assert asked_unit(analyse("How many new enterprises above designated size did the district add?")) == "家"
     assert asked_unit(analyse("How many projects did it build, and how many people did they benefit?")) is None
     assert asked_unit(analyse("某县2018年一共發生了幾起安全生產事故?")) == "起"
+
+
+def test_a_place_names_words_qualify_no_metric():
+    """土族 in 互助土族自治县 is the place's name: 总人口, not 其中土族人口, is the county's population."""
+    from rag.answering.direct import direct_value
+    from rag.answering.extractive import asked_unit, metric_names
+
+    sentence = "截至2024年,互助土族自治县总人口40.14万人,有少数民族群众11.26万人,其中土族人口7.5万人,占全县总人口的18.7%。"
+    analysis = analyse("互助土族自治县的人口是多少?")
+    assert direct_value(sentence, analysis, asked_unit(analysis), metric_names(analysis, {})) == "40.14万人"
+
+
+@pytest.mark.parametrize("sentence, part", [
+    ("2022年上半年,某县实现地区生产总值46.31亿元,增长2.4%;", True),
+    ("1-6月,全社会固定资产投资同比增长92.9%,增速居全市第二;", True),
+    ("实现地区生产总值1000亿元,增长5%,增速比上半年提高1个百分点。", False),  # the year's figure, then a comparison
+    ("一季度增长9.7%,上半年增长8%,全年增长6.6%。", False),
+    ("1-12月,全市规上工业增加值增长5%。", False),
+])
+def test_a_sentence_of_part_of_a_year_is_told_from_one_of_the_whole_year(sentence, part):
+    from rag.answering.extractive import part_of_year
+
+    assert part_of_year(sentence) is part

@@ -212,6 +212,19 @@ def test_a_half_year_report_reviews_its_own_year():
     assert facts.year == 2024 and facts.plan_year == 2025 and 2024 in facts.years
 
 
+def test_a_half_year_report_under_a_bare_title_line_reviews_its_own_year():
+    body = ("政府工作报告\n关于2022年上半年全镇经济社会发展情况和下半年政府工作的报告\n(2022年9月6日在石桥头镇第十八届人民代表大会"
+            "第二次会议上)\n各位代表:\n现在,我代表镇人民政府向大会报告上半年全镇经济社会发展情况。")
+    facts = read_facts(body, 0, len(body), "政府工作报告")
+    assert (facts.year, facts.plan_year) == (2022, 2023) and 2022 in facts.years
+
+
+def test_a_year_in_the_places_history_is_not_the_year_of_a_profile():
+    body = "松桃苗族自治县是1956年国务院批准成立的五个苗族自治县之一,位于贵州省东北部。2011年,全县实现生产总值49.4亿元。"
+    [doc] = split_documents(SourceText(name="profile.txt", text=body))
+    assert doc.facts.year is None and 1956 not in doc.facts.years
+
+
 def test_a_section_tag_over_a_paragraph_is_no_title():
     text = ("【概 况】 袁州区位于宜春市西南部,是宜春市委、市政府驻地。辖14个镇、8个乡。2009年实现国内生产总值98.93亿元,"
             "增长12.6%。城镇居民人均可支配收入13006元,增长8.9%;")

@@ -129,6 +129,8 @@ shipped_fresh5 = _shipped_set("fresh5", "12 places in 10 provinces")
 shipped_fresh6 = _shipped_set("fresh6", "13 places in 11 provinces")
 shipped_fresh7 = _shipped_set("fresh7", "14 places in 13 provinces")
 shipped_fresh10 = _shipped_set("fresh10", "14 places in 10 provinces")
+shipped_fresh13 = _shipped_set("fresh13", "15 places in 13 provinces")
+shipped_fresh14 = _shipped_set("fresh14", "14 places in 12 provinces")
 
 
 @pytest.fixture(scope="module")
@@ -343,3 +345,24 @@ def test_a_comparison_retrieves_k_passages_for_each_side(shipped_fresh6):
     answer = shipped_fresh6.answer("2022年石柱县和务川县的GDP分别是多少,哪个更高?", mode="extractive", k=5)
     assert answer.text.startswith("答：重庆市石柱土家族自治县2022年为209.07亿元[1]。")
     assert "86.8亿元" in answer.text and "115.78亿元" not in answer.text.split("根据报告原文")[0]
+
+
+def test_each_year_of_a_comparison_is_answered_from_the_report_that_reviews_it(shipped_fresh14):
+    """The 2022 report looks back five years, but its sentences that name no year are about 2021: 2020's growth
+    comes from the 2021 report (written in traditional characters)."""
+    answer = shipped_fresh14.answer("渭南市2020年和2021年的生产总值增速各是多少?", mode="extractive")
+    assert "2020年增长0.2%" in answer.text and "2021年增长8.2%" in answer.text
+
+
+def test_a_half_year_report_answers_for_its_own_half_year(shipped_fresh14):
+    """A town's report of September 2022 on 2022's first half under a bare 政府工作报告 line: its figures are 2022's."""
+    answer = shipped_fresh14.answer("石桥头镇2022年1-6月限上社零增速多少?", mode="extractive")
+    assert not answer.refused and "15.0%" in answer.text.split("根据报告原文")[0]
+
+
+def test_a_part_of_a_year_or_a_target_under_its_heading_is_no_answer_for_a_years_outcome(shipped_fresh13):
+    half = shipped_fresh13.answer("互助土族自治县2022年全年地区生产总值是多少?", mode="extractive")
+    assert half.refused and "46.31" not in half.text  # only 2022年上半年's figure is held
+    # a session page of no year: its list under "三、2026年主要预期目标" is 2026's targets, not 2025's growth
+    target = shipped_fresh13.answer("娄星区2025年固定资产投资实际增长了多少?", mode="extractive")
+    assert target.refused and "增长3%" not in target.text

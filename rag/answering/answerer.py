@@ -37,7 +37,7 @@ from .extractive import (
     metric_names,
     on_side,
     own_metrics,
-    paragraph_year,
+    part_years_of,
     select_sentences,
     years_named,
 )
@@ -367,9 +367,7 @@ def _names_side_year(sentence, passage: Passage, side) -> bool:
     mentioned = years_named(sentence.text)
     if mentioned:
         return side.years[0] in mentioned
-    if passage.facts is not None and not passage.facts.years:
-        return side.years[0] in paragraph_year(sentence, passage)  # a report of no year: its paragraph's
-    return bool(passage.years) and side.years[0] in passage.years
+    return side.years[0] in part_years_of(sentence, passage)  # last year in a work report's review, not its look-back
 
 
 def unsure_place_warnings(citations: list[Citation], english: bool) -> list[str]:

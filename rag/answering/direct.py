@@ -7,15 +7,14 @@ from ..places import gazetteer
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
-from .extractive import GROWTH_ASKED, MARK_CUE, RANK_ASKED, TARGET_ASKED, asks_amount
+from .extractive import GROWTH_ASKED, MARK_CUE, PART_ASKED, PART_OF_YEAR, RANK_ASKED, TARGET_ASKED, asks_amount
 
 UNITS = (r"周年|亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方千米|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
-         r"万户|户|头只|头|只|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|起|场|万|亿")
+         r"万户|户|头只|头|只|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|起|场|例|艘|架|册|篇|株|棵|万|亿")
 QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
 QUOTES = set("“”\"'‘’「」")
 LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
 GROWTH_WORD = re.compile(r"增长|增速|增幅|提高|上升|下降|增加")
-PART_OF_YEAR = re.compile(r"[一二三四1-4]季度|上半年|下半年|前三季度|\d{1,2}\s*[-—–~至到]\s*\d{1,2}\s*月|\d{1,2}月份")
 YEAR_OR_ORDINAL = re.compile(r"^(?:19|20)\d{2}$")
 
 
@@ -64,6 +63,17 @@ def is_threshold(sentence: str, value: str) -> bool:
 def _after_mark(text: str, position: int) -> bool:
     """Is the figure at `position` written right after a mark word (突破, 跨入…)?"""
     return bool(MARK_CUE.search(text[max(0, position - 3):position]))
+
+
+def _marked(text: str, quantity: re.Match, quantities: list[re.Match]) -> bool:
+    """A mark passed, or one of a run of marks: both of "迈上4000亿、300亿两大台阶"."""
+    earlier = [q for q in quantities if q.end() <= quantity.start()]
+    while True:
+        if _after_mark(text, quantity.start()):
+            return True
+        if not earlier or not LIST_SEPARATOR.fullmatch(text[earlier[-1].end():quantity.start()].strip()):
+            return False
+        quantity = earlier.pop()
 
 
 HEAD_WORDS = {"产量", "面积", "人数", "总值", "增加值", "产值", "收入", "总额", "支出", "投资额", "投资", "销售额", "营业额", "利润", "余额"}
@@ -121,7 +131,7 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
         quantities = [q for q in quantities if q.group(2) in RATE_UNITS[:4]] or quantities
     anchor = -1
     for word in metric_words:  # the most telling question word the sentence holds
-        position = _best_occurrence(text, word, analysis.simplified)
+        position = _best_occurrence(text, word, _without_places(analysis))
         if position >= 0:
             anchor = position
             head = next((h for h in metric_words if h in HEAD_WORDS and h not in word), None)
@@ -133,8 +143,8 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
     counted = _counted_before(text, anchor, quantities, asked_unit, after, metric_words)
     if counted is not None:
         return _as_written(text, counted)
-    passed = [q for q in after if _after_mark(text, q.start()) and any(
-        r.start() > q.start() and _scale(r) == _scale(q) and not _after_mark(text, r.start()) for r in after)]
+    passed = [q for q in after if _marked(text, q, quantities) and any(
+        r.start() > q.start() and _scale(r) == _scale(q) and not _marked(text, r, quantities) for r in after)]
     if passed and not TARGET_ASKED.search(analysis.simplified):  # "历史性突破2000亿元,达到2311亿元": the figure reached
         after = [q for q in after if q not in passed]
     if not after:
@@ -149,7 +159,7 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
         return _as_written(text, dated)
     if GROWTH_ASKED.search(analysis.simplified):
         growth = [q for q in after if q.group(2) in RATE_UNITS and GROWTH_WORD.search(text[max(0, q.start() - 8):q.start()])]
-        if not PART_OF_YEAR.search(analysis.simplified):  # "一季度…增长9.7%,上半年…,全年增长6.6%": the year's
+        if not PART_ASKED.search(analysis.simplified):  # "一季度…增长9.7%,上半年…,全年增长6.6%": the year's
             growth = [q for q in growth if not PART_OF_YEAR.search(_clause_before(text, q.start()))] or growth
         respective = _respective(text, anchor, quantities)
         if respective is not None:
@@ -226,6 +236,14 @@ def _town_or_country(text: str, chosen: re.Match, quantities: list[re.Match], an
         return None
     run = _run_from(text, chosen.start(), quantities)
     return run[1] if len(run) == 2 else None
+
+
+def _without_places(analysis: QueryAnalysis) -> str:
+    """The question less its place names: 土族 in 互助土族自治县 qualifies no metric ("其中土族人口7.5万人")."""
+    text = analysis.simplified
+    for word in sorted(analysis.place_words, key=len, reverse=True):
+        text = text.replace(word, " ")
+    return text
 
 
 def _best_occurrence(text: str, word: str, question: str) -> int:
@@ -361,6 +379,10 @@ def _item_of_list(text: str, anchor: int, quantities: list[re.Match], analysis: 
     for match in AFTER_RESPECTIVELY.finditer(text):
         clause_start = max(text.rfind(mark, 0, match.start()) for mark in "。；;，,：:") + 1
         clause = text[clause_start:match.start()]
+        if not re.search(r"[\u4e00-\u9fff]{2}", clause) and clause_start > 0 and not items:
+            # "生产总值、预算收入迈上4000亿、300亿两大台阶,分别达到…": the items open the clause before
+            clause_start = max(text.rfind(mark, 0, clause_start - 1) for mark in "。；;，,：:") + 1
+            clause = re.split(r"\d", text[clause_start:match.start()])[0].rstrip(",，;；:： ")
         if re.search(r"[\u4e00-\u9fff]{2}", clause):
             items, at = [], clause_start
             for item in LIST_SEPARATOR.split(clause):
@@ -382,6 +404,9 @@ def _item_of_list(text: str, anchor: int, quantities: list[re.Match], analysis: 
             continue
         if len(items) < 2 or len(run) != len(items):
             continue
+        whole = [n for n, (_, item) in enumerate(items) if len(item) >= 2 and item in question]
+        if len(whole) == 1:  # "城镇、农村常住居民人均可支配收入分别为…" asked 城镇…: the item written whole
+            return run[whole[0]]
         named = [n for n, (_, item) in enumerate(items) if len(item) >= 2 and item[-2:] in question]
         if len(named) == 1:
             return run[named[0]]

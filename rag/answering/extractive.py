@@ -37,7 +37,7 @@ QUOTED_NAME = re.compile(r"“[^”]{2,30}”|(?:是|相当于)(?:19|20)\d{2}年
 
 
 YEAR_SPAN = re.compile(r"(?:19|20)\d{2}\s*年?\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年")  # a period, not its last year
-ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(亿元|万元|元|平方米|平方公里|公里|人次|万人|个|家|台|人|宗|套|座|所|吨|亩|项|件|辆|张|户|天|起|场|次)")
+ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)((?:万|亿|千|百)?(?:元|平方米|平方公里|公里|人次|人|个|家|台|宗|套|座|所|吨|亩|项|件|辆|张|户|天|起|场|次|例|艘|架|册|篇|株|棵))")
 ENGLISH_UNITS = {"people": "人", "persons": "人", "residents": "人", "households": "户", "enterprises": "家",
                  "companies": "家", "firms": "家", "projects": "个", "villages": "个", "days": "天"}
 ENGLISH_UNIT_ASKED = re.compile(r"\bhow many (?:\w+ ){0,2}?(" + "|".join(ENGLISH_UNITS) + r")\b", re.I)
@@ -312,7 +312,7 @@ def _states_quantity(text: str, durations: bool = False) -> bool:
 MONEY_HEADS = {"收入", "总值", "增加值", "产值", "总额", "支出", "销售额", "营业额", "利润", "税收", "投资额", "投资", "余额"}
 MONEY = re.compile(r"[\d一二三四五六七八九十两]\s*(?:万亿|亿|万|千)?\s*(?:元|美元)")  # 八十亿元 too
 METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|增加值|产值|总额|支出|销售额|营业额|利润|投资额|投资|余额))"
-                           rf"{ASKED_FILLER}(?:多少|几)")
+                           rf"(?:的)?(?:增速|增幅|增长率|同比增长|增长)?{ASKED_FILLER}(?:多少|几)")  # "固定资产投资增速是多少" too
 
 
 GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|grow|grew|increase|rise|how fast", re.I)
@@ -583,15 +583,30 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
             asked = {y for y in asked if y < plan or y in mentioned}
             if not asked:
                 return False
+        if asks_outcome(analysis) and not PART_ASKED.search(analysis.simplified) and part_of_year(plain):
+            return False  # "2022年上半年…实现地区生产总值46.31亿元" does not answer for the year 2022
         topic = TOPIC_YEAR.match(sentence.text)
         planned = [m for m in YEAR_MENTION.finditer(plain) if OTHER_YEARS_PLAN.match(plain, m.end())]
         if (topic or planned) and not mentioned & asked:
             return False  # "2023年,全区…实现…1744亿元", "提出了2024年…预期目标": another year's figures
-        # what a sentence there is about unless it names an asked year (a report of no year: its paragraph's)
-        part_years = primary_years(passage) if facts is not None and facts.years else paragraph_year(sentence, passage)
+        part_years = part_years_of(sentence, passage)
         if not part_years & asked and not mentioned & asked and (part_years or mentioned):
             return False  # another year's part of a report, or a sentence that names only other years
     return True
+
+
+PART_OF_YEAR = re.compile(r"[一二三四1-4]季度|上半年|下半年|前三季度|前\d{1,2}个月|(?<!\d)\d{1,2}\s*[-—–~至到]\s*(?:1[01]|[1-9])\s*月")
+PART_ASKED = re.compile(rf"{PART_OF_YEAR.pattern}|\d{{1,2}}月|half|quarter|\bQ[1-4]\b|months?\b|January|February|March|"
+                        r"April|May|June|July|August|September|October|November|December", re.I)
+WHOLE_YEAR = re.compile(r"全年|年度|年末|年底|全年度")
+
+
+def part_of_year(sentence: str) -> bool:
+    """Are a sentence's figures for part of a year ("2022年上半年,…实现…46.31亿元"): it names the part before its
+    first figure and says nothing of the whole year ("…,增速比上半年提高1个百分点" is the year's)?"""
+    part = PART_OF_YEAR.search(sentence)
+    return bool(part) and not DIGIT.search(YEAR_MENTION.sub("", sentence[:part.start()])) \
+        and not WHOLE_YEAR.search(sentence)
 
 
 OTHER_YEARS_PLAN = re.compile(r"[^，。,；;]{0,15}?(?:预期目标|主要目标|目标任务|工作安排|计划安排)")  # "2024年…预期目标"
@@ -608,16 +623,33 @@ def asks_outcome(analysis: QueryAnalysis) -> bool:
 SESSION_ASKED = re.compile(r"人代会|人民代表大会|大会|会议|出席|列席|代表|session|congress|deputies|delegates", re.I)
 
 
+def part_years_of(sentence: Sentence, passage: Passage) -> set[int]:
+    """The years the part of a report holding `sentence` is about, when the sentence names none: a work
+    report's review or plan year; for a report of no year, its paragraph's or its heading's."""
+    facts = passage.facts
+    return primary_years(passage) if facts is not None and facts.years else paragraph_year(sentence, passage)
+
+
 def paragraph_year(sentence: Sentence, passage: Passage) -> set[int]:
-    """For a report of no year: the year its paragraph last opened a sentence with before this one (within the
-    passage, else where the passage starts, its years), as a set; empty after a turn to 今年 or with no year."""
+    """For a report of no year: the year its paragraph last opened a sentence with before this one, else the
+    year of the numbered heading above it ("三、2026年主要预期目标"), within the passage, else where the passage
+    starts, its years, as a set; empty after a turn to 今年 or with no year."""
     local = sentence.start - passage.start
     if local < 0:
         return set()
-    year = running_year(passage.text, passage.text.rfind("\n", 0, local) + 1, local + 1)
+    line_start = passage.text.rfind("\n", 0, local) + 1
+    year = running_year(passage.text, line_start, local + 1)
+    if year is None:
+        headings = list(YEAR_HEADING.finditer(passage.text, 0, line_start))
+        year = int(headings[-1].group(1)) if headings else None
     if year is None:
         return set(passage.years)
     return {year} if year else set()
+
+
+# "三、2026年主要预期目标", "（二）2025年工作回顾": a numbered heading line that names its part's year
+YEAR_HEADING = re.compile(r"(?m)^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])[^\n。；;]{0,12}?"
+                          r"((?:19|20)\d{2})年[^\n。；;]{0,20}$")
 
 
 def primary_years(passage: Passage) -> set[int]:

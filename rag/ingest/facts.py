@@ -30,6 +30,8 @@ HEADER_PATTERNS = (
     re.compile(r"([^\n，。,\s]{2,30}?)人民政府(?:办公室|区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)"),
 )
 YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})年")
+# "松桃苗族自治县是1956年国务院批准成立的…": a title's year of an event in the place's history, not the report's
+HISTORY_YEAR = re.compile(r"[^，。,；;]{0,10}?(?:成立|设立|建立|建县|建市|建区|建镇|撤县|撤销|撤乡|更名|改名|改称|划归|析置)")
 SPEECH_DATE = re.compile(r"((?:19|20)\d{2})年\d{1,2}月\d{1,2}日")
 SPEECH_MONTH = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月\d{1,2}日")
 PUBLISH_DATE = re.compile(r"(?:发布日期|发布时间|日期)[:：]\s*((?:19|20)\d{2})[-年/.]")
@@ -87,7 +89,7 @@ def report_kind(title: str, head: str) -> str:
 def report_year(title: str, body: str, kind: str) -> int | None:
     """The report's year: from its title, else its speech or publication date."""
     if kind != "five_year_plan":  # a plan's title names 2035 (远景) or its period, not its year
-        match = YEAR_IN_TITLE.search(title)
+        match = next((m for m in YEAR_IN_TITLE.finditer(title) if not HISTORY_YEAR.match(title, m.end())), None)
         if match:
             return int(match.group(1))
     for pattern in (SPEECH_DATE, PUBLISH_DATE):
@@ -110,6 +112,7 @@ def _plan_period(title: str, body: str) -> range | None:
 EXECUTED_YEAR = re.compile(r"((?:19|20)\d{2})年[^，。,]{0,20}?(?:执行|完成|落实)情况")
 HALF_YEAR = re.compile(r"半年工作|上半年")
 YEAR_END_MONTH = 11  # a report given in November or December of its year reviews that year
+HEADING_CHARS = 200  # the title lines under a bare first line ("政府工作报告" over "关于2022年上半年…的报告")
 
 
 def plan_year(kind: str, year: int | None, title: str, body: str) -> int | None:
@@ -124,7 +127,7 @@ def plan_year(kind: str, year: int | None, title: str, body: str) -> int | None:
     executed = EXECUTED_YEAR.search(title)  # "2023年政府工作报告完成情况" reviews 2023
     if executed:
         return int(executed.group(1)) + 1
-    if HALF_YEAR.search(title):
+    if HALF_YEAR.search(title) or HALF_YEAR.search(body[:HEADING_CHARS].split("各位代表")[0]):
         return year + 1  # "2024年…半年工作情况报告" reviews the first half of 2024
     review = REVIEW_HEADING.search(body[:HEADER_CHARS * 2])
     if review and int(review.group(1)) == year:

@@ -36,6 +36,8 @@ ASKING_LEAD = r"(?:分别|各自|各)?(?:是|为|有)?"  # "各是", "分别为"
 _ASKING_TAIL = re.compile(ASKING_LEAD + r"(?:多少|几|什么|哪些)[^\u4e00-\u9fff]*$")
 _TRAILING_YEAR = re.compile(r"(?:19|20)\d{2}\s*年?\s*$")
 _JOINER = re.compile(r"[和与及、,，\s]+$")
+# "石桥头镇2022年上半年和襄阳市2022年的…增速": a part of the year is when, not words of the place's own
+_PART_OF_YEAR = re.compile(r"上半年|下半年|前三季度|[一二三四1-4]季度|\d{1,2}\s*[-—–~至到]\s*\d{1,2}\s*月(?:份)?|全年|年末|年底")
 _LEVEL_AFTER = "(?:自治)?[" + "".join(sorted(LEVEL_SUFFIX)) + "]?"  # what may follow a short name as written ("保亭" + "县")
 _QUALIFIER_GAP = re.compile(r"[\s,，、的()（）]*|\s*(?:of|in|,)\s*|'s\s*|’s\s*", re.I)
 
@@ -104,7 +106,7 @@ class QueryAnalysis:
                 for word in self.place_words:
                     if stretch.endswith(word) and len(stretch) > len(word):
                         stretch = stretch[:-len(word)]
-            bare = _YEAR.sub("", stretch)
+            bare = _PART_OF_YEAR.sub("", _YEAR.sub("", stretch))
             for word in sorted(self.place_words, key=len, reverse=True):  # "保亭县": the name and its level
                 bare = re.sub(re.escape(word) + _LEVEL_AFTER, "", bare)
             if not re.sub(r"[年的和与及、\s]", "", bare):
