@@ -890,6 +890,7 @@ def test_dense_blend_embeds_only_sentences_that_could_be_chosen(real_index, monk
      "某市2022年一般公共预算收入是多少?", "303.4亿元"),
     ("地区生产总值、一般公共预算收入迈上4000亿、300亿两大台阶,分别达到4026.6亿元、303.4亿元,增长4.3%、3.8%。",
      "某市2022年地区生产总值是多少?", "4026.6亿元"),
+    ("产品销往20多个国家,年产钢球6万吨。", "某公司的产品销往多少个国家?", "20多个国家"),  # a rough count
 ])
 def test_direct_value_reads_lists_and_dated_figures(sentence, question, value):
     from rag.answering.direct import direct_value
@@ -1074,3 +1075,24 @@ def test_a_sentence_of_part_of_a_year_is_told_from_one_of_the_whole_year(sentenc
     from rag.answering.extractive import part_of_year
 
     assert part_of_year(sentence) is part
+
+
+def test_dictionary_words_that_a_sentence_lacks_take_nothing_from_its_score(real_index):
+    """"attract", "flower", "festival" read through the dictionary (吸引, 开花, 节庆) are not in the sentence that
+    answers: they add nothing, and do not sink it below the refusal bar."""
+    answer = rag.answer("How many visitors did Timian Town's 10th Rapeseed Flower Festival attract?", mode="extractive")
+    assert not answer.refused and "11万人次" in answer.text.split("From the reports")[0]
+
+
+def test_a_table_set_one_cell_per_line_is_read_a_row_at_a_time():
+    from rag.answering.extractive import passage_sentences
+    from rag.types import Passage
+
+    text = ("指标 |\n2020年 |\n2025年 |\n|\n服务业增加值占地区生产总值比重(%) |\n30.2 |\n43.6 |\n提高13.4个百分点 |\n预期性 |\n|\n"
+            "全区经济稳中向好。")
+    passage = Passage(source="plan.txt", title="某区十四五规划纲要", text=text, start=100, end=100 + len(text))
+    pieces = [s.text for s in passage_sentences([passage])]
+    row = next(p for p in pieces if p.startswith("服务业增加值"))
+    assert "43.6 |\n提高13.4个百分点" in row and "全区经济稳中向好。" in pieces
+    sentence = next(s for s in passage_sentences([passage]) if s.text == row)
+    assert text[sentence.start - 100:sentence.end - 100] == row  # exact offsets for the citation

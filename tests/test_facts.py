@@ -219,6 +219,20 @@ def test_a_half_year_report_under_a_bare_title_line_reviews_its_own_year():
     assert (facts.year, facts.plan_year) == (2022, 2023) and 2022 in facts.years
 
 
+def test_an_autumn_session_reviews_its_own_year_unless_it_still_sets_that_years_targets():
+    autumn = "——2011年10月12日在七里河区第十七届人民代表大会第一次会议上\n各位代表:\n过去五年政府工作\n五年来,全区经济较快发展。" + "今后五年,全区发展稳中求进。" * 8
+    assert _years("七里河区2011年政府工作报告", autumn) == (2011, 2012, tuple(range(2006, 2013)))
+    put_off = ("——2020年9月9日在海珠区第十六届人民代表大会第六次会议上\n各位代表:\n一、2019年和今年以来工作回顾\n全区经济稳中向好。"
+               "\n二、2020年发展主要目标和下一阶段主要工作\n")
+    assert _years("海珠区2020年政府工作报告", put_off) == (2020, 2020, (2019, 2020))
+
+
+def test_a_report_titled_by_the_year_it_reviews_plans_the_year_it_is_given_in():
+    body = "2017年1月9日在乌镇镇第十七届人民代表大会第一次会议上\n各位代表:\n一、过去五年工作简要回顾\n五年来全镇累计实现地区生产总值138.7亿元。"
+    year, planned, covered = _years("乌镇镇2016年政府工作报告", body)
+    assert (year, planned) == (2016, 2017) and 2016 in covered and 2017 in covered
+
+
 def test_a_year_in_the_places_history_is_not_the_year_of_a_profile():
     body = "松桃苗族自治县是1956年国务院批准成立的五个苗族自治县之一,位于贵州省东北部。2011年,全县实现生产总值49.4亿元。"
     [doc] = split_documents(SourceText(name="profile.txt", text=body))

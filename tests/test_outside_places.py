@@ -129,6 +129,8 @@ shipped_fresh5 = _shipped_set("fresh5", "12 places in 10 provinces")
 shipped_fresh6 = _shipped_set("fresh6", "13 places in 11 provinces")
 shipped_fresh7 = _shipped_set("fresh7", "14 places in 13 provinces")
 shipped_fresh10 = _shipped_set("fresh10", "14 places in 10 provinces")
+shipped_fresh11 = _shipped_set("fresh11", "16 places in 12 provinces")
+shipped_fresh12 = _shipped_set("fresh12", "15 places in 12 provinces")
 shipped_fresh13 = _shipped_set("fresh13", "15 places in 13 provinces")
 shipped_fresh14 = _shipped_set("fresh14", "14 places in 12 provinces")
 
@@ -366,3 +368,16 @@ def test_a_part_of_a_year_or_a_target_under_its_heading_is_no_answer_for_a_years
     # a session page of no year: its list under "三、2026年主要预期目标" is 2026's targets, not 2025's growth
     target = shipped_fresh13.answer("娄星区2025年固定资产投资实际增长了多少?", mode="extractive")
     assert target.refused and "增长3%" not in target.text
+
+
+def test_an_autumn_report_of_a_new_congress_answers_for_its_own_year(shipped_fresh11):
+    """Given on 2011年10月12日, it reviews 2011 ("预计…增加到237.43亿元"): no "only targets for 2011" refusal."""
+    answer = shipped_fresh11.answer("兰州七里河区2011年地区生产总值预计达到多少?", mode="extractive")
+    assert answer.text.startswith("答：兰州市七里河区2011年为237.43亿元[1]")
+
+
+def test_an_english_word_the_glossary_lacks_is_read_through_the_dictionary(shipped_fresh12):
+    """"commercial office floor space": 商务 (commercial) from CC-CEDICT finds 「新增商务楼宇25.7万平方米」."""
+    answer = shipped_fresh12.answer("How much new commercial office floor space did Wuchang District, Wuhan add in 2018?",
+                                    mode="extractive")
+    assert answer.text.startswith("Answer: 武汉市武昌区, 2018: 25.7万平方米 [1]")

@@ -11,7 +11,8 @@ from .extractive import GROWTH_ASKED, MARK_CUE, PART_ASKED, PART_OF_YEAR, RANK_A
 
 UNITS = (r"周年|亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方千米|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|头只|头|只|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|起|场|例|艘|架|册|篇|株|棵|万|亿")
-QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")
+QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*"
+                      rf"(?:[多余](?=(?:万亿|亿|万|千|百)?(?:{UNITS})))?((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")  # "20多个"
 QUOTES = set("“”\"'‘’「」")
 LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
 GROWTH_WORD = re.compile(r"增长|增速|增幅|提高|上升|下降|增加")
@@ -167,7 +168,8 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
         if growth:
             return _as_written(text, growth[0], with_change=True)
     chosen = _amount_reached(text, after, analysis) or _total(text, after, analysis) or after[0]
-    if not chosen.group(2):  # "…赛车小镇…100余场": a bare count; "投资33亿元" names the asked word right before it
+    if not chosen.group(2) or text[chosen.end(1):chosen.end(1) + 1] in ("余", "多"):
+        # "…赛车小镇…100余场": a bare or rough count; "投资33亿元" names the asked word right before it
         tight = [q for q in quantities if q.group(2) and any(
             len(w) >= 2 and text[max(0, q.start() - len(w)):q.start()] == w for w in metric_words)]
         chosen = tight[0] if tight else chosen

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from ..ingest.periods import PERIOD, TOPIC_YEAR, running_year
 from ..places.gazetteer import short_name
+from ..retrieval.dictionary import english_wordings
 from ..retrieval.fusion import place_match
 from ..retrieval.glossary import CHINESE_SYNONYMS, ENGLISH_TERMS, chinese_concepts, english_concepts
 from ..retrieval.lexical import tokenize
@@ -43,6 +44,11 @@ ENGLISH_UNITS = {"people": "人", "persons": "人", "residents": "人", "househo
 ENGLISH_UNIT_ASKED = re.compile(r"\bhow many (?:\w+ ){0,2}?(" + "|".join(ENGLISH_UNITS) + r")\b", re.I)
 
 
+def in_unit(unit: str) -> re.Pattern:
+    """A figure in `unit`: "20个", "20多个", "3.5万个", "100余个"."""
+    return re.compile(rf"\d\s*[万亿千百]*[多余]?[万亿千百]*{re.escape(unit)}")
+
+
 def asked_unit(analysis: QueryAnalysis) -> str | None:
     """The unit a how-many question asks in: 个 in "多少个", 人 in "how many people"."""
     match = ASKED_UNIT.search(analysis.simplified)
@@ -65,7 +71,7 @@ TARGET_ASKED = re.compile(r"目标|预期|计划|规划|力争|target|goal|plan|
 # "…各是多少?哪一年更高?": the comparison a reader draws from the figures, not words a sentence holds
 WHICH_IS_MORE = re.compile(r"(?:哪(?:一年|一个|个|家|里|边)?|谁)(?:的)?(?:更|最|较)[\u4e00-\u9fff]{1,2}")
 EXPANDED = set(ENGLISH_TERMS) | set(CHINESE_SYNONYMS)
-ASKING = {"截至", "截止", "各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是", "哪一年", "哪年", "一年", "何时", "一共", "总共"}
+ASKING = {"截至", "截止", "各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是", "哪一年", "哪年", "一年", "何时", "一共", "总共", "哪里", "哪儿", "何处", "在哪"}
 
 
 @dataclass
@@ -100,10 +106,21 @@ class ExtractiveConfig:
     phrase_weight: float = 0.4  # share of the score from the question's character bigrams found verbatim
 
 
+# a table set one cell per line ("服务业增加值占地区生产总值比重(%) |", "30.2 |", …) with a bare "|" line after each row
+CELL_ROW = re.compile(r"(?m)^(?:[^\n|]*[^\s|][^\n|]* \|[ \t]*\n){2,}(?=\|)")
+
+
+def _pieces(text: str) -> list[re.Match]:
+    """The sentences of a passage, a table row set one cell per line counted as one."""
+    rows = list(CELL_ROW.finditer(text))
+    return sorted(rows + [m for m in SENTENCE.finditer(text) if not any(r.start() <= m.start() < r.end() for r in rows)],
+                  key=lambda m: m.start())
+
+
 def passage_sentences(passages: list[Passage]) -> list[Sentence]:
     sentences, seen = [], set()
     for index, passage in enumerate(passages):
-        for match in SENTENCE.finditer(passage.text):
+        for match in _pieces(passage.text):
             text = match.group().strip()
             if len(text) < 6 or text in seen:
                 continue
@@ -146,7 +163,17 @@ class SentenceScorer:
             if token in ASKING:
                 continue  # how the question asks, not what it asks about
             weights[token] = self.idf.get(token, self.default_idf)
+        for word in (w for concept in self._dictionary(analysis) for w in concept):
+            weights.setdefault(word, self.idf[word])
         return weights
+
+    def _dictionary(self, analysis: QueryAnalysis) -> list[list[str]]:
+        """An English question's words the glossary lacks, as the Chinese words the reports hold for each."""
+        if not analysis.english:
+            return []
+        places = {w.lower() for word in analysis.place_words if word.isascii() for w in re.split(r"[\s,]+", word)}
+        concepts = [[w for w in concept if w in self.idf] for concept in english_wordings(analysis.text, places)]
+        return [concept for concept in concepts if concept]
 
     def _rejoined(self, tokens: list[str]) -> list[str]:
         """Single characters jieba split off in the question's context ("的药号总数" → 药 号) joined back into the
@@ -168,21 +195,25 @@ class SentenceScorer:
                     for t in words if t in tokens or t in context)
         return found / sum(weights[t] for t in words)
 
-    def concepts(self, analysis: QueryAnalysis, weights: dict[str, float]) -> list[list[list[str]]]:
+    def concepts(self, analysis: QueryAnalysis, weights: dict[str, float]) -> tuple[list[list[list[str]]], list[bool]]:
         """A question's concepts: each glossary term with its report wordings as alternatives (any one
-        suffices: "fiscal revenue" is 财政收入 or 一般公共预算收入, 荣誉称号 is 荣获), other words on their own."""
+        suffices: "fiscal revenue" is 财政收入 or 一般公共预算收入, 荣誉称号 is 荣获), other words on their own;
+        and which are optional (an English word read through the dictionary: it counts where a sentence has it)."""
         key = (analysis.text, tuple(weights))
         if key not in self._concepts:
-            groups, grouped = [], set()
-            terms = english_concepts(analysis.text) if analysis.english else chinese_concepts(analysis.simplified)
-            for wordings in terms:
+            groups, optional, grouped = [], [], set()
+            dictionary = self._dictionary(analysis)
+            terms = english_concepts(analysis.text) + dictionary if analysis.english \
+                else chinese_concepts(analysis.simplified)
+            for n, wordings in enumerate(terms):
                 alternatives = [[t for t in tokenize(w) if t in weights] for w in wordings]
                 alternatives = [a for a in alternatives if a]
                 if alternatives:
                     groups.append(alternatives)
+                    optional.append(n >= len(terms) - len(dictionary))
                     grouped.update(t for a in alternatives for t in a)
-            groups += [[[t]] for t in weights if t not in grouped]
-            self._concepts = {key: groups}
+            rest = [[[t]] for t in weights if t not in grouped]
+            self._concepts = {key: (groups + rest, optional + [False] * len(rest))}
         return self._concepts[key]
 
     def score(self, sentence: Sentence, passage: Passage, weights: dict[str, float], analysis: QueryAnalysis,
@@ -201,13 +232,16 @@ class SentenceScorer:
         if names_other_metric(analysis.simplified, simple):
             return 0.0
         context = self._title_tokens(passage.title)  # the report's title is context for every sentence
-        concepts = self.concepts(analysis, weights)
+        concepts, optional = self.concepts(analysis, weights)
         if analysis.english:  # an English term weighs as its rarest report word
             strength = [max(weights[t] for alternative in concept for t in alternative) for concept in concepts]
         else:  # a Chinese word weighs as its tokens together (the plain weighted overlap when it has no synonym)
             strength = [max(sum(weights[t] for t in alternative) for alternative in concept) for concept in concepts]
-        overlap = sum(w * max(self._cover(alternative, weights, tokens, context) for alternative in concept)
-                      for concept, w in zip(concepts, strength)) / sum(strength)
+        covers = [max(self._cover(alternative, weights, tokens, context) for alternative in concept)
+                  for concept in concepts]
+        if not all(optional):  # a dictionary word adds where the sentence has it and takes nothing where it lacks it
+            strength = [w if not extra or cover else 0.0 for w, extra, cover in zip(strength, optional, covers)]
+        overlap = sum(w * cover for w, cover in zip(strength, covers)) / sum(strength)
         if analysis.english:
             score = overlap
         else:
@@ -226,7 +260,7 @@ class SentenceScorer:
             score *= config.marks_only
         if _rates_only(simple, analysis, asked_unit, head):
             return 0.0  # "城乡居民人均可支配收入分别增长5.5%、6%" never answers "收入是多少元"
-        if asked_unit and not re.search(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}", simple):
+        if asked_unit and not in_unit(asked_unit).search(simple):
             score *= config.wrong_unit
         elif head in MONEY_HEADS and not MONEY.search(simple):
             return 0.0  # 收入是多少 asks for an amount: a rate or a share is never its answer
@@ -326,7 +360,7 @@ def _rates_only(text: str, analysis: QueryAnalysis, asked_unit: str | None, head
     metric = asked_metric(analysis) or english_metric(analysis)
     if not metric or GROWTH_ASKED.search(analysis.simplified) or not (asked_unit or head in MONEY_HEADS):
         return False
-    amount = MONEY if head in MONEY_HEADS or not asked_unit else re.compile(rf"\d\s*[万亿千百]*{re.escape(asked_unit)}")
+    amount = MONEY if head in MONEY_HEADS or not asked_unit else in_unit(asked_unit)
     metric, text = metric_form(metric), metric_form(text)
     tail = next((metric[i:] for i in range(len(metric) - MIN_METRIC_TAIL + 1) if metric[i:] in text), None)
     if tail is None:
@@ -590,6 +624,8 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
         if (topic or planned) and not mentioned & asked:
             return False  # "2023年,全区…实现…1744亿元", "提出了2024年…预期目标": another year's figures
         part_years = part_years_of(sentence, passage)
+        if analysis.periods and plan:  # "十三五期间…": a review part's "五年来…" speaks of the years it looks back over
+            part_years |= {y for y in passage.years if y < plan}
         if not part_years & asked and not mentioned & asked and (part_years or mentioned):
             return False  # another year's part of a report, or a sentence that names only other years
     return True

@@ -65,7 +65,8 @@ def read_facts(text: str, start: int, end: int, title: str, file_name: str | Non
         year = planned  # "2020年…计划执行情况与2021年…计划草案的报告" is given in 2021
     plan_start = plan_section_start(text, start, end, planned) if kind == "work_report" else None
     return ReportFacts(title=title, place=place.key if place else None, level=place.level if place else None,
-                       year=year, kind=kind, years=tuple(sorted(years_covered(kind, planned or year, simple_title, body))),
+                       year=year, kind=kind, years=tuple(sorted(years_covered(kind, planned or year, simple_title, body,
+                                                         year if _given_mid_year(year, body) else None))),
                        plan_start=plan_start, doc_start=start, doc_end=end, notes=tuple(notes),
                        place_candidates=tuple(p.key for p in namesakes), plan_year=planned)
 
@@ -111,7 +112,9 @@ def _plan_period(title: str, body: str) -> range | None:
 
 EXECUTED_YEAR = re.compile(r"((?:19|20)\d{2})年[^，。,]{0,20}?(?:执行|完成|落实)情况")
 HALF_YEAR = re.compile(r"半年工作|上半年")
-YEAR_END_MONTH = 11  # a report given in November or December of its year reviews that year
+OWN_YEAR_PLAN = r"[^，。,\n]{0,8}(?:主要目标|预期目标|目标任务|工作安排|主要任务|工作任务)"
+YEAR_END_MONTH = 11  # from November a report's look-back ends with its own year
+LATE_MONTH = 7  # a report given from July of its year (a new congress's autumn session) reviews that year
 HEADING_CHARS = 200  # the title lines under a bare first line ("政府工作报告" over "关于2022年上半年…的报告")
 
 
@@ -133,14 +136,25 @@ def plan_year(kind: str, year: int | None, title: str, body: str) -> int | None:
     if review and int(review.group(1)) == year:
         return year + 1
     given = SPEECH_MONTH.search(body[:HEADER_CHARS])
-    if given and int(given.group(1)) == year and int(given.group(2)) >= YEAR_END_MONTH:
-        return year + 1  # "——2021年12月18日在萨尔图区第十二届人民代表大会…" reviews 2021
+    if given and int(given.group(1)) == year and int(given.group(2)) >= LATE_MONTH \
+            and not re.search(rf"{year}年{OWN_YEAR_PLAN}", body):
+        return year + 1  # "——2021年10月12日在西湖区第十七届人民代表大会…" reviews 2021 (not a session put off to
+        # September that still sets "2020年发展主要目标")
+    if given and int(given.group(1)) == year + 1:
+        return year + 1  # "2016年政府工作报告" given on 2017年1月9日: titled by the year it reviews
     return year
 
 
-def years_covered(kind: str, year: int | None, title: str, body: str) -> set[int]:
-    """Years a report is about (`year` is a work report's plan year); for news and others the years they mostly
-    name, or the year of their title."""
+def _given_mid_year(year: int | None, body: str) -> bool:
+    """Given between July and October of its year (a new congress's first session): it reviews the five years
+    before that year as well as the year so far."""
+    given = SPEECH_MONTH.search(body[:HEADER_CHARS])
+    return bool(given) and int(given.group(1)) == year and LATE_MONTH <= int(given.group(2)) < YEAR_END_MONTH
+
+
+def years_covered(kind: str, year: int | None, title: str, body: str, given_year: int | None = None) -> set[int]:
+    """Years a report is about (`year` is a work report's plan year, `given_year` the year it is given in); for
+    news and others the years they mostly name, or the year of their title."""
     if kind == "five_year_plan":
         period = _plan_period(title, body)
         covered = set(period) if period else set()
@@ -164,6 +178,8 @@ def years_covered(kind: str, year: int | None, title: str, body: str) -> set[int
         covered = {year - 1, year} | target_years(year, body)
         if LOOK_BACK.search(body[:len(body) // 2]):
             covered |= set(range(year - 5, year))
+            if given_year and given_year < year:  # "过去五年…" given in July 2021: 2016–2020 and 2021 so far
+                covered |= set(range(given_year - 5, given_year))
         since = SINCE_YEAR.search(body[:HEADER_CHARS])  # "2016年以来,面对…" opens a review of the years since
         if since and year - 6 <= int(since.group(1)) < year:
             covered |= set(range(int(since.group(1)), year))
