@@ -20,14 +20,16 @@ def _labels(places) -> str:
 
 
 def narrow_namesakes(analysis: QueryAnalysis, corpus: CorpusPlaces) -> QueryAnalysis:
-    """Of same-name places, keep those whose reports cover the asked years (when at least one does)."""
+    """Of same-name places, keep those whose reports cover the asked years (when at least one does), with results
+    for a question about results (a 2021 report of one 西湖区 plans 2022; the other's reviews it)."""
     asked = analysis.asked_years
     if not asked or not analysis.ambiguous:
         return analysis
     places = list(analysis.places)
     ambiguous = []
     for word, group in analysis.ambiguous:
-        covering = [p for p in group if corpus.covers(p, asked) is not False]
+        covering = [p for p in group if corpus.covers(p, asked) is not False
+                    and not (asks_outcome(analysis) and corpus.covers_outcomes(p, asked) is False)]
         if covering and len(covering) < len(group):
             places = [p for p in places if p not in group or p in covering]
         ambiguous.append((word, group))
