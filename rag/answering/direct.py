@@ -66,15 +66,14 @@ def _after_mark(text: str, position: int) -> bool:
     return bool(MARK_CUE.search(text[max(0, position - 3):position]))
 
 
-def _marked(text: str, quantity: re.Match, quantities: list[re.Match]) -> bool:
-    """A mark passed, or one of a run of marks: both of "迈上4000亿、300亿两大台阶"."""
-    earlier = [q for q in quantities if q.end() <= quantity.start()]
-    while True:
-        if _after_mark(text, quantity.start()):
-            return True
-        if not earlier or not LIST_SEPARATOR.fullmatch(text[earlier[-1].end():quantity.start()].strip()):
-            return False
-        quantity = earlier.pop()
+def _marks(text: str, quantities: list[re.Match]) -> set[int]:
+    """Where the marks passed start, a run of them included: both of "迈上4000亿、300亿两大台阶"."""
+    marks: set[int] = set()
+    for previous, quantity in zip([None, *quantities], quantities):
+        if _after_mark(text, quantity.start()) or (previous is not None and previous.start() in marks and
+                                                   LIST_SEPARATOR.fullmatch(text[previous.end():quantity.start()].strip())):
+            marks.add(quantity.start())
+    return marks
 
 
 HEAD_WORDS = {"产量", "面积", "人数", "总值", "增加值", "产值", "收入", "总额", "支出", "投资额", "投资", "销售额", "营业额", "利润", "余额"}
@@ -144,8 +143,9 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
     counted = _counted_before(text, anchor, quantities, asked_unit, after, metric_words)
     if counted is not None:
         return _as_written(text, counted)
-    passed = [q for q in after if _marked(text, q, quantities) and any(
-        r.start() > q.start() and _scale(r) == _scale(q) and not _marked(text, r, quantities) for r in after)]
+    marks = _marks(text, quantities)
+    passed = [q for q in after if q.start() in marks and any(
+        r.start() > q.start() and _scale(r) == _scale(q) and r.start() not in marks for r in after)]
     if passed and not TARGET_ASKED.search(analysis.simplified):  # "历史性突破2000亿元,达到2311亿元": the figure reached
         after = [q for q in after if q not in passed]
     if not after:
@@ -451,10 +451,7 @@ def asked_items(analysis: QueryAnalysis, min_chars: int = 2) -> list[str]:
     "发明专利授权量"]; one item, or none, when it lists nothing."""
     if analysis.english or len(QUESTION_WORD.findall(analysis.simplified)) != 1:
         return []
-    text = analysis.simplified
-    for word in sorted(analysis.place_words, key=len, reverse=True):
-        text = text.replace(word, " ")
-    text = re.sub(r"(?:19|20)\d{2}年?|[十一二三四五]五(?:期间|时期|末|期末)?", " ", text)
+    text = re.sub(r"(?:19|20)\d{2}年?|[十一二三四五]五(?:期间|时期|末|期末)?", " ", _without_places(analysis))
     match = QUESTION_WORD.search(text)
     before = re.sub(r"(?:分别|各自|各)$", "", text[:match.start()].strip())
     after = re.sub(r"^[个家项座所台套条件名位]", "", text[match.end():]).strip(" ?？。")

