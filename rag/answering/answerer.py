@@ -58,6 +58,7 @@ QUOTE_INTRO = {False: "根据报告原文：", True: "From the reports (verbatim
 DIRECT_INTRO = {False: "答：", True: "Answer: "}
 LLM_CONTEXTS = ("clauses", "sentences", "passages")
 LLM_MAX_TOKENS = 256  # one or two sentences; a longer answer is cut and falls back
+READ_BEYOND = 3  # passages per side read for sentences beyond the k shown (an answer ranked just below k)
 
 
 def _wrong_language(text: str, english: bool) -> bool:
@@ -126,7 +127,9 @@ class Answerer:
             yield text
             yield Answer(question, text, refused=True, mode=mode, warnings=warnings, rewritten_question=rewritten)
             return
-        passages = self.retriever.retrieve(standalone, k=k * len(analysis.sides()), analysis=analysis, scope=scope)
+        shown = k * len(analysis.sides())
+        passages = self.retriever.retrieve(standalone, k=(k + READ_BEYOND) * len(analysis.sides()),
+                                           analysis=analysis, scope=scope)
         warnings += injection_warnings(passages)
         for note in (missing_note(analysis, english), ambiguity_note(analysis, english)):
             if note:
@@ -134,7 +137,8 @@ class Answerer:
         if mode == "llm":
             streamed = False
             try:
-                for piece in self._generate(question, standalone, rewritten, analysis, passages, english, warnings):
+                for piece in self._generate(question, standalone, rewritten, analysis, passages, shown, english,
+                                            warnings):
                     streamed = streamed or isinstance(piece, str)
                     yield piece
                 return
@@ -143,7 +147,7 @@ class Answerer:
                 log.warning(warnings[-1])
                 if streamed:  # the user saw part of an answer: say why another one follows
                     yield FALLBACK_NOTICE[english]
-        yield from self._extract(question, rewritten, analysis, passages, english, warnings)
+        yield from self._extract(question, rewritten, analysis, passages, shown, english, warnings)
 
     def _standalone(self, question: str, history: list | None, mode: str, warnings: list[str]) -> str:
         turns = normalise_history(history)
@@ -161,20 +165,23 @@ class Answerer:
         return rewrite_follow_up(question, turns)
 
     def _generate(self, question: str, standalone: str, rewritten: str | None, analysis,
-                  passages: list[Passage], english: bool, warnings: list[str]) -> Iterator[str | Answer]:
+                  passages: list[Passage], shown: int, english: bool, warnings: list[str]) -> Iterator[str | Answer]:
         """The model answers from the selected sentences only (short prompt, exact citations); its
-        numbers are claim-checked against them."""
+        numbers are claim-checked against them. `shown`: how many of `passages` are the sources shown."""
         refusal = self.prompts.refusal(english)
+        used: set[int] = set()
         if self.settings.llm_context == "passages":  # whole passages: more context, a longer prompt
-            quoted = [run for p in passages for run in unflagged_runs(p)]
+            quoted = [run for p in passages[:shown] for run in unflagged_runs(p)]
         else:
             evidence = evidence_sentences(analysis, passages, self.scorer,
                                           clauses=self.settings.llm_context == "clauses")
             quoted = [replace(passages[s.passage], text=s.text, start=s.start, end=s.end) for s in evidence]
+            used = {s.passage for s in evidence}
+        sources = _sources(passages, shown, used)
         if not quoted:  # the refusal gate found nothing: no model call, the same refusal as extractive
             yield refusal
             yield Answer(question, refusal, refused=True, mode="llm", warnings=warnings, model=self.chat.model,
-                         passages=passages, rewritten_question=rewritten)
+                         passages=sources, rewritten_question=rewritten)
             return
         quoted.sort(key=lambda p: (p.source, p.start))  # one title line per report, sentences in reading order
         shown = [replace(p, text=prompt_text(p.text), title=prompt_title(p.title, p.facts)) for p in quoted]
@@ -210,16 +217,16 @@ class Answerer:
             if _wrong_language(text, english):
                 warnings.append("the model answered in another language than the question's")
         yield Answer(question, text, citations, refused=refused, mode="llm", warnings=warnings,
-                     model=self.chat.model, passages=passages, rewritten_question=rewritten, unverified=unverified)
+                     model=self.chat.model, passages=sources, rewritten_question=rewritten, unverified=unverified)
 
-    def _extract(self, question: str, rewritten: str | None, analysis, passages: list[Passage], english: bool,
-                 warnings: list[str]) -> Iterator[str | Answer]:
+    def _extract(self, question: str, rewritten: str | None, analysis, passages: list[Passage], shown: int,
+                 english: bool, warnings: list[str]) -> Iterator[str | Answer]:
         chosen = select_sentences(analysis, passages, self.scorer)
         if not chosen:
             text = f"{self.prompts.refusal(english)}\n\n{NO_LLM_NOTE[english]}"
             yield text
             yield Answer(question, text, refused=True, mode="extractive", warnings=warnings,
-                         passages=passages, rewritten_question=rewritten)
+                         passages=passages[:shown], rewritten_question=rewritten)
             return
         chosen = self._focused(analysis, chosen, passages)
         citations: list[Citation] = []
@@ -241,7 +248,8 @@ class Answerer:
         text = "\n".join(lines) + f"\n\n{NO_LLM_NOTE[english]}"
         yield from text.splitlines(keepends=True)
         yield Answer(question, text, citations, refused=False, mode="extractive", warnings=warnings,
-                     passages=passages, rewritten_question=rewritten, unverified=[c.number for c in failed])
+                     passages=_sources(passages, shown, {s.passage for s in chosen}), rewritten_question=rewritten,
+                     unverified=[c.number for c in failed])
 
     def _focused(self, analysis, chosen: list, passages: list[Passage]) -> list:
         """A question asking one figure, answered by a checked figure: the sentence that states it alone (the
@@ -333,6 +341,11 @@ class Answerer:
             return None
         *_, number, passage, value, check = min(found, key=lambda item: item[:5])
         return number, passage, value, check
+
+
+def _sources(passages: list[Passage], shown: int, used: set[int]) -> list[Passage]:
+    """The passages an answer lists as its sources: the first `shown`, and any read beyond them that it quotes."""
+    return passages[:shown] + [p for i, p in enumerate(passages) if i >= shown and i in used]
 
 
 def _lists(analysis) -> bool:

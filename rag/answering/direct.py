@@ -178,8 +178,21 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
         chosen = level[0] if level else chosen  # "比重提高15.6个百分点、达66.6%": a share asked is its level
     chosen = _town_or_country(text, chosen, every, analysis) or chosen
     if not _names_year_before(text, chosen.start(), analysis):
-        chosen = _reached(text, chosen, every) or chosen  # the figure reached, unless the start year is asked
+        reached = _reached(text, chosen, every)
+        if reached is not None and FROM_TO_ASKED.search(analysis.simplified):
+            return _span_written(text, chosen, reached)  # "how did it change": both ends, "由1.4%预计提高到2.5%"
+        chosen = reached or chosen  # the figure reached, unless the start year is asked
     return _as_written(text, chosen, with_change=True)
+
+
+FROM_TO_ASKED = re.compile(r"\bhow did\b.{0,80}\bchange\b|\bhow has\b.{0,80}\bchanged\b|(?:如何|怎样|怎么)(?:变化|变动)|"
+                           r"变化情况|[从由]多少.{0,12}到多少", re.I)
+
+
+def _span_written(text: str, start: re.Match, reached: re.Match) -> str:
+    """A change as written from its 从/由 to the figure reached: "由1.4%预计提高到2.5%"."""
+    mark = max(text.rfind(m, _clause_start(text, start.start()), start.start()) for m in "从由")
+    return text[mark:start.start()] + text[start.start():reached.start()] + _as_written(text, reached)
 
 
 TOTAL_ASKED = re.compile(r"总数|总量|总计|一共|总共|累计|\btotal\b", re.I)
@@ -278,8 +291,9 @@ CHANGE_VERB = re.compile(rf"({VERB})\s*$")
 
 
 def says_change(value: str) -> bool:
-    """"增长3.4%": a value that opens with the change it states (a line then reads "…2020年增长3.4%")."""
-    return bool(re.match(VERB, value))
+    """"增长3.4%", "由1.4%提高到2.5%": a value that opens with the change it states (a line then reads
+    "…2020年增长3.4%")."""
+    return bool(re.match(VERB, value)) or value[:1] in ("从", "由")
 
 
 RANK = re.compile(r"(?:全(?:国|省|市|州|区|县)|[省市州区县]内)?(?:第[一二三四五六七八九十百\d]+(?:位|名)?|首位)")

@@ -17,10 +17,11 @@ from .injection import addresses_assistant
 
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 QUANTITY = re.compile(r"多少|(?<!哪)几|多大|多高|多长|比重|比例|增速|增长|总量|规模|排名|第几|率|how many|how much|"
-                      r"what percentage|what share|what was|rate|growth|ranked|total|how fast", re.I)
+                      r"what percentage|what share|what was|rate|growth|ranked|total|how fast|\bshare of\b|"
+                      r"\bproportion of\b|\bhow did\b.{0,80}\bchange\b|(?:如何|怎样|怎么)(?:变化|变动)", re.I)
 DIGIT = re.compile(r"(?<![A-Za-z\d.])\d")  # a quantity, not the 2 of PM2.5 or the 4 of 4G
 CHINESE_QUANTITY = re.compile(r"[一二三四五六七八九十两百千万]+(?:个|家|成|项|座|所|条|批|倍|位|名|台|套|宗|户|人|亿|万)")
-LIST_NUMBER = re.compile(r"^\s*[(（]?\d{1,2}[)）.、]")
+LIST_NUMBER = re.compile(r"^\s*(?:(?:注|註|说明|說明|备注|備註)\s*[:：]\s*)?[(（]?\d{1,2}[)）.、]")  # "注:1.", "(3)"
 YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
 BASE_YEAR = re.compile(r"(?:比|较|与|同|相比|从|由)$")  # 比2015年增长5.4倍, 从2015年的34731元提高到…: a base
 
@@ -104,6 +105,7 @@ class ExtractiveConfig:
     marks_only: float = 0.5    # a "how much" question and a sentence whose figures are marks passed (跨入3000亿元)
     title_weight: float = 0.5  # a question word found only in the report title counts this much
     phrase_weight: float = 0.4  # share of the score from the question's character bigrams found verbatim
+    definition_bonus: float = 0.5  # "“一区一谷一湾”分别指什么" and the sentence "一区一谷一湾:A、B、C"
 
 
 # a table set one cell per line ("服务业增加值占地区生产总值比重(%) |", "30.2 |", …) with a bare "|" line after each row
@@ -283,10 +285,24 @@ class SentenceScorer:
                 and OFFICIAL.search(text) and passage.facts is not None \
                 and sentence.start - passage.facts.doc_start < HEADER_CHARS:
             score = max(score, config.min_score + config.speaker_margin)  # the report's own speaker line
+        if defines_asked_term(analysis.simplified, simple):
+            score *= 1 + config.definition_bonus
         act = WHO_DID.search(analysis.simplified)
         if act and re.search(rf"[\u4e00-\u9fff]{{2}}{act.group(1)}", simple):
             score = max(score, config.min_score + config.speaker_margin)  # "…祁化仍主持会议": who did the asked act
         return score - 0.01 * sentence.passage
+
+
+DEFINITION_ASKED = re.compile(r"指什么|指的是|是指|指哪|什么意思|含义|包括哪|包含哪|由哪|refer to|stand for|\bmean\b", re.I)
+QUOTED_TERM = re.compile(r"[“\"「]([^”\"」]{2,20})[”\"」]")
+DEFINES = r"[”\"」]?\s*(?:[:：]|是指|指|即|包括|包含)"
+
+
+def defines_asked_term(question: str, sentence: str) -> bool:
+    """The question asks what a quoted term stands for and the sentence defines it ("一区一谷一湾:…")."""
+    if not DEFINITION_ASKED.search(question):
+        return False
+    return any(re.search(re.escape(term) + DEFINES, sentence) for term in QUOTED_TERM.findall(question))
 
 
 QUESTION_WORDS = re.compile(r"是多少|多少|是什么|什么|哪些|哪个|哪几个|哪几|哪|几|分别|是否|吗|呢|请问|如何|怎么样|怎样|"
@@ -317,7 +333,12 @@ def sentence_tokens(text: str, words=()) -> set[str]:
     for word, longer in INSIDE_OTHER_METRIC.items():
         if word in tokens and not plain.replace(longer, "").count(word):
             tokens.discard(word)
-    return tokens
+    per_head = PER_HEAD.sub(" ", plain)
+    return {t for t in tokens if t.isascii() or t in per_head or t not in plain}
+
+
+# "每千常住人口拥有执业医师2.78个", "每万人口": a rate's denominator, not the population the sentence states
+PER_HEAD = re.compile(r"每[十百千万]+(?:常住|户籍)?(?:人口|人)")
 
 
 def names_other_metric(question: str, sentence: str) -> bool:
