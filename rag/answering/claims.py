@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
-from .extractive import TARGET_ASKED, head_by_unit, metric_form, names_other_metric, years_named
+from .extractive import TARGET_ASKED, at_asked_session, head_by_unit, metric_form, names_other_metric, years_named
 
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 # Words that make a figure a goal rather than a result: 主要预期目标是…增长6%左右, 力争达到…
@@ -65,7 +65,8 @@ def claim_problems(number: str, sentence: str, passage: Passage | None, analysis
     if asked and mentioned and not mentioned & asked:
         problems.append(f"it is a figure of {'、'.join(map(str, sorted(mentioned)))}, not of "
                         f"{'、'.join(map(str, sorted(asked)))}")
-    elif asked and not mentioned and passage is not None and passage.years and not set(passage.years) & asked:
+    elif asked and not mentioned and passage is not None and passage.years and not set(passage.years) & asked \
+            and not at_asked_session(passage, analysis):
         problems.append(f"it comes from the part of a report about {'、'.join(map(str, passage.years))}")
     if TARGET_CUE.search(before) and not TARGET_ASKED.search(analysis.simplified):
         problems.append("it is a target, not an outcome")

@@ -7,11 +7,21 @@ from ..places import gazetteer
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
-from .extractive import GROWTH_ASKED, MARK_CUE, PART_ASKED, PART_OF_YEAR, RANK_ASKED, TARGET_ASKED, asks_amount
+from .extractive import (
+    GROWTH_ASKED,
+    MARK_CUE,
+    PART_ASKED,
+    PART_OF_YEAR,
+    RANK_ASKED,
+    TARGET_ASKED,
+    asks_amount,
+    at_asked_session,
+)
 
+# a figure after three capitals is still one ("(GDP161.19亿元"), not the 2.5 of PM2.5 or the 4 of 4G
 UNITS = (r"周年|亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方千米|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
          r"万户|户|头只|头|只|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|起|场|例|艘|架|册|篇|株|棵|万|亿")
-QUANTITY = re.compile(rf"(?<![\d.A-Za-z])((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*"
+QUANTITY = re.compile(rf"(?:(?<![\d.A-Za-z])|(?<=[A-Z]{{3}}))((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*"
                       rf"(?:[多余](?=(?:万亿|亿|万|千|百)?(?:{UNITS})))?((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")  # "20多个"
 QUOTES = set("“”\"'‘’「」")
 LISTING = re.compile(r"哪些|哪几|哪个|哪项|哪三|哪两|哪四|什么|是谁|which|what are|who", re.I)
@@ -301,7 +311,7 @@ RANK = re.compile(r"(?:全(?:国|省|市|州|区|县)|[省市州区县]内)?(?:�
 
 def _rank(text: str, metric_words: list[str]) -> str | None:
     """"总量稳居全市第三": the first rank written after the asked metric (or anywhere, when it is not named)."""
-    anchor = min((text.find(w) for w in metric_words if w in text), default=0)
+    anchor = next((text.find(w) for w in metric_words if w in text), 0)  # the most specific name written
     ranks = [m for m in RANK.finditer(text) if m.start() >= anchor] or list(RANK.finditer(text))
     return ranks[0].group() if ranks else None
 
@@ -508,7 +518,8 @@ def whose(passage: Passage, analysis: QueryAnalysis, english: bool) -> str:
     else:
         place = ""
     # a report that says no year of its own gets the asked year only where its text writes it
-    asked = [y for y in analysis.years if y in passage.years or (not passage.years and (
+    asked = [y for y in analysis.years if y in passage.years or at_asked_session(passage, analysis) or (
+        not passage.years and (
         f"{y}年" in passage.text or str(y) in passage.title or (facts is not None and facts.year == y)))]
     years = asked or (list(passage.years) if len(passage.years) == 1 else [])
     year = years[0] if len(years) == 1 else None

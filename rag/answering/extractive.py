@@ -279,7 +279,8 @@ class SentenceScorer:
             covered = set(passage.years)
             if mentioned and not mentioned & set(analysis.years):
                 score *= config.wrong_year
-            elif not mentioned and covered and not covered & set(analysis.years):
+            elif not mentioned and covered and not covered & set(analysis.years) \
+                    and not at_asked_session(passage, analysis):
                 score *= config.other_period
         if WHO_ASKED.search(analysis.simplified) and not CHAIR_ASKED.search(analysis.simplified) \
                 and OFFICIAL.search(text) and passage.facts is not None \
@@ -341,10 +342,17 @@ def sentence_tokens(text: str, words=()) -> set[str]:
 PER_HEAD = re.compile(r"每[十百千万]+(?:常住|户籍)?(?:人口|人)")
 
 
+# A metric per head: "人均地区生产总值30998元,增长9.7%" states neither GDP nor its growth
+PER_CAPITA_OF = {"地区生产总值": "人均地区生产总值", "生产总值": "人均生产总值", "GDP": "人均GDP"}
+PER_CAPITA_ASKED = re.compile(r"人均|per[ -]capita|per person|per head", re.I)
+
+
 def names_other_metric(question: str, sentence: str) -> bool:
-    """The question asks for 出口 and the sentence names it only inside 进出口: another metric's figure."""
+    """The question asks for 出口 and the sentence names it only inside 进出口, or GDP only as 人均GDP: another
+    metric's figure."""
+    pairs = INSIDE_OTHER_METRIC if PER_CAPITA_ASKED.search(question) else {**INSIDE_OTHER_METRIC, **PER_CAPITA_OF}
     return any(word in question and longer not in question and longer in sentence
-               and word not in sentence.replace(longer, "") for word, longer in INSIDE_OTHER_METRIC.items())
+               and word not in sentence.replace(longer, "") for word, longer in pairs.items())
 
 
 def _figure_is_a_mark(text: str, metric: str | None) -> bool:
@@ -617,7 +625,7 @@ def on_side(passage: Passage, side: QueryAnalysis) -> bool:
     if side.places and facts is not None and facts.place and place_match(facts, side.places) < 1.0:
         return False
     asked = side.asked_years
-    return not (asked and passage.years and not set(passage.years) & asked)
+    return not (asked and passage.years and not set(passage.years) & asked) or at_asked_session(passage, side)
 
 
 def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -> bool:
@@ -645,6 +653,8 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
                 return False
         if asks_outcome(analysis) and not PART_ASKED.search(analysis.simplified) and part_of_year(plain):
             return False  # "2022年上半年…实现地区生产总值46.31亿元" does not answer for the year 2022
+        if at_asked_session(passage, analysis):
+            return True
         topic = TOPIC_YEAR.match(sentence.text)
         planned = [m for m in YEAR_MENTION.finditer(plain) if OTHER_YEARS_PLAN.match(plain, m.end())]
         if (topic or planned) and not mentioned & asked:
@@ -683,6 +693,13 @@ def asks_outcome(analysis: QueryAnalysis) -> bool:
 
 
 SESSION_ASKED = re.compile(r"人代会|人民代表大会|大会|会议|出席|列席|代表|session|congress|deputies|delegates", re.I)
+
+
+def at_asked_session(passage: Passage, analysis: QueryAnalysis) -> bool:
+    """"2020年1月人代会开幕时…": a question about the session a report of the asked year is given at, whatever
+    year the report reviews."""
+    facts = passage.facts
+    return bool(SESSION_ASKED.search(analysis.simplified)) and facts is not None and facts.year in analysis.years
 
 
 def part_years_of(sentence: Sentence, passage: Passage) -> set[int]:

@@ -19,7 +19,8 @@ from .periods import periods_named, plan_section_start
 KIND_PATTERNS = (  # first match wins: a plan-execution report also says 计划
     ("plan_execution", re.compile(r"计划执行情况|计划草案|预算执行情况")),
     ("statistics", re.compile(r"统计公报|国民经济和社会发展[^，。,]{0,4}公报")),  # "…发展情况公报如下"
-    ("five_year_plan", re.compile(r"五年规划|规划纲要|远景目标|[十一二三四五六七八九]五.{0,4}规划")),
+    ("five_year_plan", re.compile(r"(?:五年规划|规划纲要|远景目标|[十一二三四五六七八九]五.{0,4}规划)"
+                                  r"(?![”\"]?(?:实现|开局|圆满|顺利|收官|胜利|目标任务))")),  # not "“十四五”规划实现良好开局"
     ("work_report", re.compile(r"工作报告|政府工作")),
 )
 NEWS_WORDS = re.compile(r"开幕|闭幕|隆重召开|胜利召开|会议召开|举行[^，。,]{0,8}全体会议|^\d{1,2}月\d{1,2}日[上下]午|主持(?:会议|大会)?|记者|报道|讯[)）]?\s|发布会|出席会议")
@@ -35,7 +36,7 @@ HISTORY_YEAR = re.compile(r"[^，。,；;]{0,10}?(?:成立|设立|建立|建县|
 SPEECH_DATE = re.compile(r"((?:19|20)\d{2})年\d{1,2}月\d{1,2}日")
 SPEECH_MONTH = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月\d{1,2}日")
 PUBLISH_DATE = re.compile(r"(?:发布日期|发布时间|日期)[:：]\s*((?:19|20)\d{2})[-年/.]")
-REVIEW_HEADING = re.compile(r"((?:19|20)\d{2})年(?:工作)?(?:回顾|总结)")
+REVIEW_HEADING = re.compile(r"((?:19|20)\d{2})年(?:[^，。,；;\n\d]{0,8}?工作)?(?:回顾|总结)")  # "2012年及过去五年政府工作回顾"
 TARGET_YEAR = re.compile(r"(?:到|至|在)((?:19|20)\d{2})年")
 LOOK_BACK = re.compile(r"过去五年|五年来|过去的五年|[十][一二三四五六七八九]五.{0,2}时期|届(?:人民)?政府工作回顾|本届政府")
 SINCE_YEAR = re.compile(r"((?:19|20)\d{2})年以来")
@@ -43,10 +44,14 @@ HEADER_CHARS = 1500
 BODY_CHARS = 30000
 
 
+# "内(nèi)蒙古自治区(qū)": pinyin a web page glosses characters with, which breaks the names it follows
+PINYIN_GLOSS = re.compile(r"\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
+
+
 def read_facts(text: str, start: int, end: int, title: str, file_name: str | None = None) -> ReportFacts:
     """Facts of the report in text[start:end] whose title is `title`; `file_name`, for a file that holds this
     report alone, says whose it is when the text does not."""
-    body = arabic_years(to_simplified(text[start:min(end, start + BODY_CHARS)]))
+    body = PINYIN_GLOSS.sub("", arabic_years(to_simplified(text[start:min(end, start + BODY_CHARS)])))
     simple_title = arabic_years(to_simplified(title))
     notes: list[str] = []
     kind = report_kind(simple_title, body[:HEADER_CHARS])
@@ -244,7 +249,7 @@ def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
         names = "、".join(c.key for c in candidates)
         return None, f"{deepest.text} names several places ({names}) and the text does not tell which", candidates
     own = [] if any(not m.group(1).endswith(SELF_WORDS) for m in TITLE_NAMES_A_PLACE.finditer(title)) \
-        else _named_in_opening(body, gaz, aliases)
+        else _located_in_opening(body, gaz, aliases) or _named_in_opening(body, gaz, aliases)
     if len(own) == 1:
         other = _other_city(own[0], body, gaz, aliases)
         if other is not None:
@@ -311,6 +316,20 @@ SPEAKER_LEVEL = {"县长": "county", "区长": "county", "旗长": "county", "�
 OPENING_CHARS = 600
 HISTORY_CUE = re.compile(r"(?:是|为)?([\u4e00-\u9fff]{2,4}?)(?:发展史上|发展历程中|发展进程中)")
 ZONE_ENDINGS = ("开发区", "园区", "管理区", "示范区", "试验区", "合作区")  # zones whose short names (产业园) are words
+
+
+LOCATED = re.compile(r"\s*(?:位于|地处|坐落)")
+
+
+def _located_in_opening(body: str, gaz, aliases) -> list[Place]:
+    """"【概况】奈曼旗位于…": the place a profile or yearbook entry opens by locating, with its namesakes when the
+    text does not tell them apart; [] when the opening locates no place by its full name."""
+    opening = body[:OPENING_CHARS]
+    for mention in find_mentions(opening, gaz, aliases, english=False):
+        if mention.kind == "name" and LOCATED.match(opening, mention.end):
+            candidates = list(mention.candidates)
+            return _by_context(candidates, body) if len(candidates) > 1 else candidates
+    return []
 
 
 def _named_in_opening(body: str, gaz, aliases) -> list[Place]:

@@ -199,6 +199,7 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
         for outer in outers:
             candidates = [c for c in candidates if any(c.is_within(o) for o in outer.candidates)] or candidates
         held = [c for c in candidates if corpus is not None and corpus.holds(c)]
+        held = [c for c in held if c in places] or held  # "沧州市新华区…新华百姓": the name again is the place named
         if len(held) > 1:
             ambiguous.append((mention.text, held))
         if held:
