@@ -1,0 +1,134 @@
+"""Rules an answer is read by, one sentence or report opening at a time: which figure, whose, of which year."""
+from __future__ import annotations
+
+from rag.answering.answerer import _sources
+from rag.answering.claims import claim_problems
+from rag.answering.direct import direct_value, whose
+from rag.answering.extractive import (
+    _states_quantity,
+    asked_unit,
+    at_asked_session,
+    defines_asked_term,
+    metric_names,
+    names_other_metric,
+    sentence_tokens,
+)
+from rag.ingest.facts import read_facts, report_kind, report_year
+from rag.retrieval.corpus_places import CorpusPlaces
+from rag.retrieval.query import analyse
+from rag.types import Passage, ReportFacts
+
+
+def _passage(text: str, n: int = 0, **facts) -> Passage:
+    report = ReportFacts(title="政府工作报告", **facts) if facts else None
+    return Passage(source=f"p{n}.txt", title="政府工作报告", text=text, start=0, end=len(text), facts=report,
+                   years=(facts.get("years") or ()) if facts else ())
+
+
+def _value(sentence: str, question: str, *words: str) -> str | None:
+    analysis = analyse(question)
+    return direct_value(sentence, analysis, asked_unit(analysis), list(words) or metric_names(analysis, {}))
+
+
+def test_sources_are_the_passages_shown_and_those_read_beyond_that_the_answer_quotes():
+    passages = [_passage(f"第{i}段", i) for i in range(8)]
+    assert [p.source for p in _sources(passages, 5, {1, 6})] == ["p0.txt", "p1.txt", "p2.txt", "p3.txt", "p4.txt",
+                                                                 "p6.txt"]
+    assert len(_sources(passages, 5, set())) == 5
+
+
+def test_a_quoted_terms_definition_answers_what_it_stands_for():
+    question = "“一区一谷一湾”分别指什么?"
+    assert defines_asked_term(question, "“一区一谷一湾”:即高新区、科技谷、滨海湾。")
+    assert not defines_asked_term(question, "加快建设“一区一谷一湾”,经济稳中向好。")  # named, not defined
+    assert not defines_asked_term("“一区一谷一湾”建设进展如何?", "“一区一谷一湾”:即高新区、科技谷、滨海湾。")
+
+
+def test_a_table_notes_item_number_states_no_figure():
+    assert not _states_quantity("注:1.地区生产总值按可比价格计算")
+    assert not _states_quantity("(3)城乡居民收入持续增加")
+    assert _states_quantity("注:地区生产总值增长8%")
+
+
+def test_a_per_head_denominator_is_not_the_population_a_sentence_states():
+    tokens = sentence_tokens("每千常住人口拥有执业医师2.78个。", ["常住人口"])
+    assert "常住人口" not in tokens and "人口" not in tokens and "医师" in tokens
+    assert "常住人口" in sentence_tokens("年末常住人口52.3万人。", ["常住人口"])
+
+
+def test_how_a_figure_changed_is_answered_with_both_ends():
+    sentence = "研发经费投入强度由1.4%预计提高到2.5%,每万人发明专利拥有量达到10件。"
+    assert _value(sentence, "研发经费投入强度如何变化?", "研发经费投入强度") == "由1.4%预计提高到2.5%"
+    assert _value(sentence, "研发经费投入强度达到多少?", "研发经费投入强度") == "2.5%"
+
+
+def test_a_figure_written_right_after_three_capitals_is_read():
+    sentence = "全年实现地区生产总值(GDP161.19亿元),增长6.5%。"
+    assert _value(sentence, "某县2023年地区生产总值是多少?", "地区生产总值") == "161.19亿元"
+    assert _value("PM2.5平均浓度下降12%。", "某县PM2.5浓度下降多少?", "浓度") == "下降12%"  # 2.5 is no figure
+
+
+def test_a_rank_is_read_after_the_most_specific_metric_word_written():
+    sentence = "工业增加值增速排名全市第五,规模以上工业增加值增速排名全市第二。"
+    assert _value(sentence, "某区规模以上工业增加值增速排名第几?", "规模以上工业增加值", "工业增加值") == "全市第二"
+
+
+def test_per_capita_gdp_is_not_gdp_unless_per_capita_is_asked():
+    sentence = "人均地区生产总值30998元,增长9.7%。"
+    assert names_other_metric("某县2020年地区生产总值是多少?", sentence)
+    assert not names_other_metric("某县2020年人均地区生产总值是多少?", sentence)
+    assert not names_other_metric("某县2020年地区生产总值是多少?", "地区生产总值80亿元,人均地区生产总值30998元。")
+    assert not names_other_metric("What was the county's per capita GDP in 2020?", "人均GDP达到1.2万美元。")
+    assert names_other_metric("某县GDP是多少?", "人均GDP达到1.2万美元。")
+
+
+def test_a_question_about_the_session_is_answered_from_the_report_given_at_it():
+    """A 2020 report, given at the January 2020 session, reviews 2019: its session figures are 2020's."""
+    facts = dict(place="四川省/绵阳市/三台县", level="county", year=2020, years=(2019,))
+    passage = _passage("大会应到代表300名,实到代表285名,符合法定人数。", **facts)
+    session = analyse("三台县2020年人代会实到代表多少名?")
+    assert at_asked_session(passage, session)
+    assert not at_asked_session(passage, analyse("三台县2020年地区生产总值是多少?"))
+    assert claim_problems("285名", passage.text, passage, session, ["代表"], False) == ()
+    outcome = _passage("全县地区生产总值285亿元。", **facts)
+    assert claim_problems("285亿元", outcome.text, outcome, analyse("三台县2020年地区生产总值是多少?"),
+                          ["地区生产总值"], True) == ("it comes from the part of a report about 2019",)
+    assert whose(passage, session, False) == "绵阳市三台县2020年"
+
+
+def test_a_review_heading_that_also_looks_back_five_years_gives_the_report_year():
+    head = "各位代表：\n一、2012年及过去五年政府工作回顾\n"
+    assert report_year("政府工作报告", head, "work_report") == 2013
+
+
+def test_a_work_report_saying_its_five_year_plan_began_well_is_no_plan():
+    assert report_kind("", "过去一年,“十四五”规划实现良好开局,全县经济稳中向好。") == "other"
+    assert report_kind("某县国民经济和社会发展第十四个五年规划纲要", "") == "five_year_plan"
+
+
+def test_pinyin_glosses_do_not_break_the_place_names_they_follow():
+    text = "概况\n巴(bā)林(lín)右(yòu)旗(qí)位于赤峰市北部,全旗总面积1万平方公里。"
+    facts = read_facts(text, 0, len(text), "概况")
+    assert facts.place == "内蒙古自治区/赤峰市/巴林右旗"
+
+
+def test_the_place_an_opening_locates_is_the_issuer_not_the_neighbours_it_names():
+    text = ("【概况】宁蒗彝族自治县位于云南省西北部,东与四川省盐源县、木里藏族自治县接壤,"
+            "西与玉龙纳西族自治县隔金沙江相望。全县辖15个乡镇。")
+    facts = read_facts(text, 0, len(text), "概况")
+    assert facts.place == "云南省/丽江市/宁蒗彝族自治县"
+
+
+def test_a_name_repeated_after_the_place_it_was_resolved_to_is_that_place():
+    def report(place):
+        return ReportFacts(title="2024年政府工作报告", place=place, level="county", year=2024, kind="work_report",
+                           years=(2023, 2024))
+    corpus = CorpusPlaces([report("江苏省/南京市/鼓楼区"), report("福建省/福州市/鼓楼区")])
+    analysis = analyse("福州市鼓楼区2023年鼓楼区的地区生产总值是多少?", corpus)
+    assert [p.key for p in analysis.places] == ["福建省/福州市/鼓楼区"] and analysis.ambiguous == []
+    assert analyse("鼓楼区2023年地区生产总值是多少?", corpus).ambiguous  # named alone, it stays ambiguous
+
+
+def test_the_amount_clause_still_answers_gdp_beside_per_capita():
+    sentence = "地区生产总值80亿元,增长5%;人均地区生产总值30998元。"
+    assert _value(sentence, "某县2020年地区生产总值是多少?", "地区生产总值") == "80亿元"
