@@ -132,3 +132,64 @@ def test_a_name_repeated_after_the_place_it_was_resolved_to_is_that_place():
 def test_the_amount_clause_still_answers_gdp_beside_per_capita():
     sentence = "地区生产总值80亿元,增长5%;人均地区生产总值30998元。"
     assert _value(sentence, "某县2020年地区生产总值是多少?", "地区生产总值") == "80亿元"
+
+
+def test_question_words_are_no_words_a_sentence_must_hold():
+    from rag.answering.extractive import ExtractiveConfig, SentenceScorer
+    scorer = SentenceScorer({"人民代表大会": 1.3, "会议": 1.2, "几乎": 3.0}, ExtractiveConfig())
+    weights = scorer.query_weights(analyse("三台县2015年的政府工作报告是在第几届人代会第几次会议上作的?"))
+    assert not {"几届", "第几", "几次", "第几次"} & set(weights) and "会议" in weights
+    assert "几乎" in scorer.query_weights(analyse("三台县几乎所有乡镇都通了公交吗?"))
+
+
+def test_which_session_is_answered_with_the_session_the_header_writes():
+    header = "——2015年1月15日在三台县第十七届人民代表大会第四次会议上"
+    question = "三台县2015年的政府工作报告是在第几届人代会第几次会议上作的?"
+    assert _value(header, question, "会议") == "第十七届人民代表大会第四次会议"
+    passage = _passage(header, place="四川省/绵阳市/三台县", level="county", year=2015, years=(2014,))
+    from rag.answering.extractive import ExtractiveConfig, SentenceScorer, passage_sentences
+    config = ExtractiveConfig()
+    scorer = SentenceScorer({"人民代表大会": 1.3, "会议": 1.2, "代表": 1.1, "上作": 3.7, "人代会": 3.7}, config)
+    analysis = analyse(question)
+    sentence = passage_sentences([passage])[0]
+    assert scorer.score(sentence, passage, scorer.query_weights(analysis), analysis, None) >= config.min_score
+
+
+def test_an_infobox_set_one_field_per_line_is_read_field_by_field():
+    from rag.answering.extractive import _pieces
+    text = "某县概况。\n中文名\n三台县\n政府驻地\n潼川镇北坝\n电话区号\n0816\n全县辖31个镇。"
+    pieces = [m.group().strip() for m in _pieces(text)]
+    assert "政府驻地\n潼川镇北坝" in pieces and "电话区号\n0816" in pieces and "全县辖31个镇。" in pieces
+    assert [m.group() for m in _pieces("一、工作回顾\n过去一年,全县经济稳中向好。\n")] == \
+        ["一、工作回顾", "过去一年,全县经济稳中向好。"]  # a heading over a sentence is no field
+
+
+def test_a_rank_asked_of_a_metric_is_read_after_that_metric():
+    from rag.answering.extractive import asked_metric
+    question = "安庆市2024年一般公共预算收入增速在全省排第几?"
+    assert asked_metric(analyse(question)) == "一般公共预算收入"
+    assert asked_metric(analyse("某区地区生产总值居全市第几?")).endswith("地区生产总值")
+    sentence = "限上消费品零售额增速位居全省第1,一般公共预算收入增速位居全省第2。"
+    analysis = analyse(question)
+    from rag.answering.extractive import metric_names
+    assert direct_value(sentence, analysis, None, metric_names(analysis, {})) == "全省第2"
+
+
+def test_a_side_written_only_with_a_place_and_year_shares_the_metric_asked():
+    def report(place, year):
+        return ReportFacts(title=f"{year}年政府工作报告", place=place, level="county", year=year, kind="work_report",
+                           years=(year - 1, year))
+    corpus = CorpusPlaces([report("江苏省/南京市/鼓楼区", 2024), report("福建省/福州市/鼓楼区", 2023)])
+    analysis = analyse("南京鼓楼区2023年的社会消费品零售总额和福州鼓楼区2022年的相比各是多少?", corpus)
+    assert len(analysis.places) == 2 and analysis.own_words() == {}
+    own = analyse("南京鼓楼区2023年社会消费品零售总额和福州鼓楼区2022年地区生产总值各是多少?", corpus).own_words()
+    assert len(own) == 2  # each side with words of its own keeps them
+
+
+def test_a_figure_dated_in_brackets_answers_for_that_year_only():
+    from rag.answering.extractive import Sentence, about_asked
+    text = "地区生产总值\n265.73亿元(2020年)\n"
+    passage = _passage(text, place="四川省/绵阳市/三台县", level="county", year=2021, years=(2020, 2021))
+    sentence = Sentence(0, text.strip(), 0, len(text.strip()))
+    assert about_asked(sentence, passage, analyse("三台县2020年地区生产总值是多少?"))
+    assert not about_asked(sentence, passage, analyse("三台县2021年地区生产总值是多少?"))

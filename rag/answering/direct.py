@@ -13,6 +13,8 @@ from .extractive import (
     PART_ASKED,
     PART_OF_YEAR,
     RANK_ASKED,
+    SESSION_WHICH_ASKED,
+    SESSION_WRITTEN,
     TARGET_ASKED,
     asks_amount,
     at_asked_session,
@@ -125,6 +127,9 @@ def _with_counted_noun(text: str, value: str, analysis: QueryAnalysis) -> str:
 
 
 def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
+    session = SESSION_WRITTEN.search(text) if SESSION_WHICH_ASKED.search(analysis.simplified) else None
+    if session:
+        return session.group()  # "第七届人民代表大会第八次会议", not the 第八 of a rank
     if RANK_ASKED.search(analysis.simplified):
         return _rank(text, metric_words)
     if RATIO_ASKED.search(analysis.simplified) and _ratio(text):

@@ -74,6 +74,8 @@ WHICH_IS_MORE = re.compile(r"(?:哪(?:一年|一个|个|家|里|边)?|谁)(?:的
 EXPANDED = set(ENGLISH_TERMS) | set(CHINESE_SYNONYMS)
 ASKING = {"截至", "截止", "各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是", "哪一年", "哪年", "一年", "何时", "一共", "总共", "哪里", "哪儿", "何处", "在哪"}
 
+INTERROGATIVE = re.compile(r"^第?几(?![乎何])|几$")  # 第几, 几届, 第几次: a question word, never a report's
+
 
 @dataclass
 class Sentence:
@@ -112,9 +114,17 @@ class ExtractiveConfig:
 CELL_ROW = re.compile(r"(?m)^(?:[^\n|]*[^\s|][^\n|]* \|[ \t]*\n){2,}(?=\|)")
 
 
+# an infobox set one field per line ("政府駐地" / "建設路277號" / "電話區號" / "0375"): each name with its value
+FIELD = r"[\u4e00-\u9fff](?:[\u4e00-\u9fff]| +(?=[\u4e00-\u9fff])){1,7}\n[^\n。；;!?！？:：]{1,30}(?<![,，、])\n"
+INFOBOX = re.compile(rf"(?m)^(?:{FIELD}){{2,}}")
+INFOBOX_FIELD = re.compile(FIELD)
+
+
 def _pieces(text: str) -> list[re.Match]:
-    """The sentences of a passage, a table row set one cell per line counted as one."""
-    rows = list(CELL_ROW.finditer(text))
+    """The sentences of a passage, a table row set one cell per line counted as one, and an infobox field
+    with its value."""
+    rows = list(CELL_ROW.finditer(text)) + [field for box in INFOBOX.finditer(text)
+                                            for field in INFOBOX_FIELD.finditer(text, box.start(), box.end())]
     return sorted(rows + [m for m in SENTENCE.finditer(text) if not any(r.start() <= m.start() < r.end() for r in rows)],
                   key=lambda m: m.start())
 
@@ -167,7 +177,7 @@ class SentenceScorer:
                 continue  # English words and abbreviations are represented by their Chinese expansions
             if len(token) == 1 and not token.isdigit():
                 continue  # single characters (区, 年) say little about a sentence
-            if token in ASKING:
+            if token in ASKING or INTERROGATIVE.search(token):
                 continue  # how the question asks, not what it asks about
             weights[token] = self.idf.get(token, self.default_idf)
         for word in (w for concept in self._dictionary(analysis) for w in concept):
@@ -286,12 +296,19 @@ class SentenceScorer:
                 and OFFICIAL.search(text) and passage.facts is not None \
                 and sentence.start - passage.facts.doc_start < HEADER_CHARS:
             score = max(score, config.min_score + config.speaker_margin)  # the report's own speaker line
+        if SESSION_WHICH_ASKED.search(analysis.simplified) and SESSION_WRITTEN.search(simple):
+            score = max(score, config.min_score + config.speaker_margin)  # "在滕州市第十七届人民代表大会第四次会议上"
         if defines_asked_term(analysis.simplified, simple):
             score *= 1 + config.definition_bonus
         act = WHO_DID.search(analysis.simplified)
         if act and re.search(rf"[\u4e00-\u9fff]{{2}}{act.group(1)}", simple):
             score = max(score, config.min_score + config.speaker_margin)  # "…祁化仍主持会议": who did the asked act
         return score - 0.01 * sentence.passage
+
+
+# "第几届第几次会议", "which session": asks the session a report was given at, which its header line writes
+SESSION_WHICH_ASKED = re.compile(r"第?几届|哪一?届|第几次(?:全体)?会议|哪一?次(?:全体)?会议|\b(?:which|what) session", re.I)
+SESSION_WRITTEN = re.compile(r"第?[一二三四五六七八九十\d]{1,3}届[\u4e00-\u9fff]{0,12}?第?[一二三四五六七八九十\d]{1,3}次(?:全体)?会议")
 
 
 DEFINITION_ASKED = re.compile(r"指什么|指的是|是指|指哪|什么意思|含义|包括哪|包含哪|由哪|refer to|stand for|\bmean\b", re.I)
@@ -379,8 +396,10 @@ def _states_quantity(text: str, durations: bool = False) -> bool:
 
 MONEY_HEADS = {"收入", "总值", "增加值", "产值", "总额", "支出", "销售额", "营业额", "利润", "税收", "投资额", "投资", "余额"}
 MONEY = re.compile(r"[\d一二三四五六七八九十两]\s*(?:万亿|亿|万|千)?\s*(?:元|美元)")  # 八十亿元 too
+# "…增速在全省排第几", "…居全市第几": a rank asked of the metric
+RANK_TAIL = r"(?:在|居|位居|位列)?(?:全[国省市州区县]|[省市州区县]内|\s+)?(?:排名|排在|排|位居|位列|居)?第?"
 METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|增加值|产值|总额|支出|销售额|营业额|利润|投资额|投资|余额))"
-                           rf"(?:的)?(?:增速|增幅|增长率|同比增长|增长)?{ASKED_FILLER}(?:多少|几)")  # "固定资产投资增速是多少" too
+                           rf"(?:的)?(?:增速|增幅|增长率|同比增长|增长)?{ASKED_FILLER}{RANK_TAIL}(?:多少|几)")  # "固定资产投资增速是多少" too
 
 
 GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|grow|grew|increase|rise|how fast", re.I)
@@ -657,7 +676,7 @@ def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -
             return True
         topic = TOPIC_YEAR.match(sentence.text)
         planned = [m for m in YEAR_MENTION.finditer(plain) if OTHER_YEARS_PLAN.match(plain, m.end())]
-        if (topic or planned) and not mentioned & asked:
+        if (topic or planned or FIGURE_DATED.search(plain)) and not mentioned & asked:
             return False  # "2023年,全区…实现…1744亿元", "提出了2024年…预期目标": another year's figures
         part_years = part_years_of(sentence, passage)
         if analysis.periods and plan:  # "十三五期间…": a review part's "五年来…" speaks of the years it looks back over
@@ -671,6 +690,10 @@ PART_OF_YEAR = re.compile(r"[一二三四1-4]季度|上半年|下半年|前三�
 PART_ASKED = re.compile(rf"{PART_OF_YEAR.pattern}|\d{{1,2}}月|half|quarter|\bQ[1-4]\b|months?\b|January|February|March|"
                         r"April|May|June|July|August|September|October|November|December", re.I)
 WHOLE_YEAR = re.compile(r"全年|年度|年末|年底|全年度")
+
+
+# "265.73 億元(2020年)": a figure dated in brackets after it (an infobox field), that year's figure
+FIGURE_DATED = re.compile(r"\d\s*[^\d\s(（]{0,4}\s*[(（](?:19|20)\d{2}年?[)）]")
 
 
 def part_of_year(sentence: str) -> bool:

@@ -109,8 +109,8 @@ class QueryAnalysis:
             bare = _PART_OF_YEAR.sub("", _YEAR.sub("", stretch))
             for word in sorted(self.place_words, key=len, reverse=True):  # "保亭县": the name and its level
                 bare = re.sub(re.escape(word) + _LEVEL_AFTER, "", bare)
-            if not re.sub(r"[年的和与及、\s]", "", bare):
-                return {}  # "A区和B区2020年地区生产总值": a place written without words of its own
+            if not re.sub(r"[年的和与及、\s]|相比|比较|对比|相较", "", bare):
+                return {}  # "A区和B区2020年地区生产总值", "…和B区2016年的相比": a place without words of its own
             stretch += asking
             own[place] = replace(self, text=stretch, simplified=stretch, places=[place],
                                  years=paired.get(place, self.years), place_spots=[(0, place)])
