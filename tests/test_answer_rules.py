@@ -193,3 +193,92 @@ def test_a_figure_dated_in_brackets_answers_for_that_year_only():
     sentence = Sentence(0, text.strip(), 0, len(text.strip()))
     assert about_asked(sentence, passage, analyse("三台县2020年地区生产总值是多少?"))
     assert not about_asked(sentence, passage, analyse("三台县2021年地区生产总值是多少?"))
+
+
+def _corpus(*places: str) -> CorpusPlaces:
+    return CorpusPlaces([ReportFacts(title="2024年政府工作报告", place=p, level="county", year=2024, kind="work_report",
+                                     years=(2023, 2024)) for p in places])
+
+
+def test_a_province_and_city_written_as_one_word_still_locate_the_place():
+    corpus = _corpus("甘肃省/兰州市/城关区", "西藏自治区/拉萨市/城关区", "河南省/驻马店市/上蔡县", "河南省/驻马店市/驿城区")
+    analysis = analyse("甘肃兰州的城关区境内居住着多少个民族?", corpus)
+    assert [p.key for p in analysis.places] == ["甘肃省/兰州市/城关区"] and analysis.ambiguous == []
+    both = analyse("甘肃兰州的城关区和西藏拉萨的城关区,哪个面积更大?两者各是多少?", corpus)
+    assert [p.key for p in both.places] == ["甘肃省/兰州市/城关区", "西藏自治区/拉萨市/城关区"]
+    from rag.answering.extractive import ExtractiveConfig, SentenceScorer
+    weights = SentenceScorer({"面积": 2.9, "民族": 3.7}, ExtractiveConfig()).query_weights(both)
+    assert set(weights) == {"面积"}  # not 甘肃兰州 (two names), 更大 or 两者 (how it asks)
+    assert [p.key for p in analyse("驻马店市上蔡县(不是驿城区)的社会消费品零售总额是多少?", corpus).places] == \
+        ["河南省/驻马店市/上蔡县"]  # a place the question sets aside is not asked about
+
+
+def test_a_rough_figure_is_given_as_roughly_as_written():
+    assert _value("區域總面積約220平方公里,其中城區面積60平方公里。", "某区总面积是多少?", "总面积") == "约220平方公里"
+    assert _value("全区总面积220平方公里。", "某区总面积是多少?", "总面积") == "220平方公里"
+
+
+def test_a_file_name_tells_the_district_of_a_page_that_names_only_its_city_and_the_year_of_an_undated_speech():
+    profile = "是绵阳市的中心城区,地处涪江东岸。全区地区生产总值达到100亿元,常住人口50万人。"
+    facts = read_facts(profile, 0, len(profile), profile[:20], "fucheng_mianyang_profile.txt")
+    assert facts.place == "四川省/绵阳市/涪城区" and "place read from the file name" in facts.notes[-1]
+    assert read_facts(profile, 0, len(profile), profile[:20], "mianyang_profile.txt").place == "四川省/绵阳市"
+    speech = "区人民政府区长 某某\n各位代表:\n现在,我代表区人民政府向大会作工作报告,请予审议。\n过去五年工作回顾\n全区经济稳中向好。"
+    dated = read_facts(speech, 0, len(speech), "区人民政府区长 某某", "fucheng_mianyang_2017.txt")
+    assert dated.year == 2017 and dated.place == "四川省/绵阳市/涪城区"
+    assert read_facts(speech, 0, len(speech), "区人民政府区长 某某", "fucheng_mianyang_2016_2017.txt").year is None
+
+
+def test_a_town_name_many_places_share_is_the_one_inside_the_place_the_file_name_writes():
+    text = "沙沟镇2021年政府工作报告\n各位代表:\n现在,我代表镇人民政府向大会报告工作。全镇经济稳中向好。"
+    facts = read_facts(text, 0, len(text), "沙沟镇2021年政府工作报告", "shagou_yishui_2021.txt")
+    assert facts.place == "山东省/临沂市/沂水县/沙沟镇"
+    assert read_facts(text, 0, len(text), "沙沟镇2021年政府工作报告", "shagou_2021.txt").place is None
+
+
+def test_dates_and_clock_times_are_no_counts_unless_a_date_is_asked():
+    opening = "9月7日上午,某县第十四届人民代表大会第五次会议开幕。"
+    assert not _states_quantity(opening) and _states_quantity(opening, dates=True)
+    assert _states_quantity("会议应到代表402人,实到代表375人。")
+    from rag.answering.extractive import DATE_ASKED
+    assert DATE_ASKED.search("临海市十七届人大二次会议是哪天召开的?") and not DATE_ASKED.search("实到多少名代表?")
+
+
+def test_the_start_of_a_span_answers_a_question_about_where_it_started():
+    sentence = "一般公共预算收入从72亿元提升到114亿元,迈上“百亿”台阶;"
+    assert _value(sentence, "某市五年前(起点)的一般公共预算收入是多少?", "一般公共预算收入") == "72亿元"
+    assert _value(sentence, "某市一般公共预算收入达到多少?", "一般公共预算收入") == "114亿元"
+
+
+def test_reports_of_two_years_asked_together_are_two_sides():
+    from rag.answering.extractive import on_side
+    analysis = analyse("包头市2013年和2020年两份政府工作报告分别由哪位市长作?")
+    assert analysis.report_years == [2013, 2020] and analysis.years == [] and analysis.is_comparison
+    sides = analysis.sides()
+    assert [s.report_years for s in sides] == [[2013], [2020]]
+    speech = _passage("包头市人民政府市长 某某", place="内蒙古自治区/包头市", level="city", year=2020, years=(2019, 2020))
+    assert not on_side(speech, sides[0]) and on_side(speech, sides[1])
+    assert analyse("包头市2020年政府工作报告由谁作?").report_years == [2020]
+
+
+def test_the_department_heading_a_plan_report_is_who_gives_it():
+    from rag.answering.extractive import OFFICIAL
+    assert OFFICIAL.search("区发展和改革局 龚德茂") and OFFICIAL.search("区发展和改革局龚德茂")
+    assert OFFICIAL.search("某县人民政府县长 张三")
+    assert not OFFICIAL.search("加快建设区发展和改革局,推进改革。")
+
+
+def test_the_session_and_year_a_question_names_are_matched_with_the_report_not_the_sentence():
+    from rag.answering.extractive import ExtractiveConfig, SentenceScorer
+    scorer = SentenceScorer({"实到": 2.9, "出席": 2.3, "代表": 0.8, "十八": 3.0, "三次": 1.6}, ExtractiveConfig())
+    weights = scorer.query_weights(analyse("三台县2023年县十八届人大三次会议实际到会代表多少名?"))
+    assert not {"年县", "十八", "三次", "人大", "会议"} & set(weights)
+    assert {"实到", "代表"} <= set(weights)  # 实际到会 is written 实到 in the reports
+
+
+def test_an_english_how_many_gets_the_count_written_before_the_asked_word():
+    from rag.answering.extractive import metric_names
+    analysis = analyse("How many ethnic groups live in Chengguan District of Lanzhou, Gansu Province?")
+    assert "民族" in metric_names(analysis, {})  # the glossary's report wording of "ethnic groups"
+    sentence = "有汉、回、满、蒙古、藏、维吾尔等36个民族,常住人口83.7万人,流动人口约20万人。"
+    assert direct_value(sentence, analysis, asked_unit(analysis), metric_names(analysis, {})) == "36个民族"

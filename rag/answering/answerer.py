@@ -28,7 +28,6 @@ from .direct import (
 from .extractive import (
     QUANTITY,
     SENTENCE,
-    WHICH_IS_MORE,
     ExtractiveConfig,
     SentenceScorer,
     asked_unit,
@@ -39,6 +38,7 @@ from .extractive import (
     own_metrics,
     part_years_of,
     select_sentences,
+    without_which_is_more,
     years_named,
 )
 from .followup import is_follow_up, normalise_history, rewrite_follow_up
@@ -350,7 +350,7 @@ def _sources(passages: list[Passage], shown: int, used: set[int]) -> list[Passag
 
 def _lists(analysis) -> bool:
     """Does the question ask for names or a list ("哪些", "what are"), not figures ("哪个更快" compares figures)?"""
-    return bool(LISTING.search(WHICH_IS_MORE.sub(" ", analysis.simplified)))
+    return bool(LISTING.search(without_which_is_more(analysis.simplified)))
 
 
 def _checked(value: str, sentence: str, passage: Passage, side, names: list[str], amount: bool) -> ClaimCheck:

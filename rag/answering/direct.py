@@ -98,7 +98,8 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     """The figure in `sentence` that answers the question, with its unit (and the noun it counts, when the
     question names it: "9个街道办事处"); None when it is not clear."""
     text = squeeze_spaces(to_simplified(sentence))
-    value = _count_of_noun(text, analysis) or _figure_of(text, analysis, asked_unit, metric_words)
+    value = _count_of_noun(text, analysis) or _count_before_word(text, analysis, metric_words) \
+        or _figure_of(text, analysis, asked_unit, metric_words)
     return _with_counted_noun(text, value, analysis) if value else value
 
 
@@ -112,6 +113,17 @@ def _count_of_noun(text: str, analysis: QueryAnalysis) -> str | None:
     return _as_written(text, counts[0]) if len(counts) == 1 else None
 
 
+def _count_before_word(text: str, analysis: QueryAnalysis, metric_words: list[str]) -> str | None:
+    """"How many ethnic groups…" and "…等36个民族": the count written right before the asked word, with it."""
+    if not analysis.english or not HOW_MANY.search(analysis.simplified):
+        return None
+    counts = [(q, w) for w in metric_words if len(w) >= 2 for q in _quantities(text)
+              if q.group(2) in COUNT_MEASURES and text.startswith(w, q.end())]
+    return _as_written(text, counts[0][0]) + counts[0][1] if counts else None
+
+
+HOW_MANY = re.compile(r"\bhow many\b", re.I)
+COUNT_MEASURES = ("个", "家", "项", "座", "所", "条", "件", "名", "位", "批", "处")
 COUNTED_NOUN = re.compile(r"(?:多少|几)([个家项座所台套条件名位批处])([\u4e00-\u9fff]{2,8})")
 
 
@@ -192,7 +204,7 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
         level = [q for q in after if q.group(2) in ("%", "％") and q.start() > chosen.start()]
         chosen = level[0] if level else chosen  # "比重提高15.6个百分点、达66.6%": a share asked is its level
     chosen = _town_or_country(text, chosen, every, analysis) or chosen
-    if not _names_year_before(text, chosen.start(), analysis):
+    if not _names_year_before(text, chosen.start(), analysis) and not START_ASKED.search(analysis.simplified):
         reached = _reached(text, chosen, every)
         if reached is not None and FROM_TO_ASKED.search(analysis.simplified):
             return _span_written(text, chosen, reached)  # "how did it change": both ends, "由1.4%预计提高到2.5%"
@@ -200,6 +212,9 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
     return _as_written(text, chosen, with_change=True)
 
 
+# "五年前(起点)的…是多少": the figure a span starts from, not the one it reaches
+START_ASKED = re.compile(r"起点|起始|期初|基数|五年前|原来|原先|\bat the start\b|\bstarting (?:point|level|figure|value)|"
+                         r"\bat the beginning\b", re.I)
 FROM_TO_ASKED = re.compile(r"\bhow did\b.{0,80}\bchange\b|\bhow has\b.{0,80}\bchanged\b|(?:如何|怎样|怎么)(?:变化|变动)|"
                            r"变化情况|[从由]多少.{0,12}到多少", re.I)
 
@@ -351,11 +366,17 @@ CLAUSE_MARKS = ",，;；。"
 NOUN_REACH = 6  # characters after a count within which the noun it counts is written
 
 
+ROUGHLY = re.compile(r"(?:大约|约|将近|近)$")
+
+
 def _as_written(text: str, quantity: re.Match, with_change: bool = False) -> str:
     """The value with its unit, as the report qualifies it: "第71位", "8%左右", "110亿元以上"."""
     value = quantity.group(0).strip()  # the number alone when it has no unit
     if text[max(0, quantity.start() - 1):quantity.start()] == "第":
         value = f"第{value}"
+    rough = ROUGHLY.search(text, max(0, quantity.start() - 2), quantity.start())
+    if rough and quantity.group(2):
+        value = rough.group() + value  # "约220平方公里", "近30万人": as roughly as the report says it
     verb = CHANGE_VERB.search(text, max(0, quantity.start() - 6), quantity.start())
     if with_change and verb and quantity.group(2) in RATE_UNITS:
         value = verb.group(1) + value  # "增长3.4%", "年均增长10.5%": what kind of rate it is

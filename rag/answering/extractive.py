@@ -65,14 +65,22 @@ RANK_ASKED = re.compile(r"第几|排名|排第|排位|位次|名列|\brank(?:ed|
 WHO_ASKED = re.compile(r"谁|哪位|who\b", re.I)
 WHO_DID = re.compile(r"(?:由|是)?谁(主持|宣读|致辞|讲话)")  # the act a who-question asks about (由谁主持)
 CHAIR_ASKED = re.compile(r"主持|chair|presid", re.I)  # who chaired: not the report's speaker
-OFFICIAL = re.compile(r"(?:代理|代)?(?:区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)\s*[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff]){1,3}")
+OFFICIAL = re.compile(r"(?:代理|代)?(?:区长|县长|市长|镇长|乡长|旗长|州长|盟长|主席)\s*[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff]){1,3}|"
+                      r"(?:局|委员会|委|厅|办公室)(?:局长|主任|厅长)?[ \u3000]*[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff]){1,3}\s*$")
+# "区发展和改革局 龚德茂": the department that gives a plan or budget report, and its head
 HEADER_CHARS = 600  # where a report names who delivers it
 
 TARGET_ASKED = re.compile(r"目标|预期|计划|规划|力争|target|goal|plan|aim|expected|projected", re.I)
 # "…各是多少?哪一年更高?": the comparison a reader draws from the figures, not words a sentence holds
-WHICH_IS_MORE = re.compile(r"(?:哪(?:一年|一个|个|家|里|边)?|谁)(?:的)?(?:更|最|较)[\u4e00-\u9fff]{1,2}")
+# "哪个更大", "哪个面积更大" (the metric between is kept: `without_which_is_more`)
+WHICH_IS_MORE = re.compile(r"(?:哪(?:一年|一个|个|家|里|边)?|谁)(?:的)?([\u4e00-\u9fff]{0,6}?)(?:更|最|较)[\u4e00-\u9fff]{1,2}")
+
+
+def without_which_is_more(text: str) -> str:
+    return WHICH_IS_MORE.sub(lambda m: f" {m.group(1)} ", text)
+
 EXPANDED = set(ENGLISH_TERMS) | set(CHINESE_SYNONYMS)
-ASKING = {"截至", "截止", "各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是", "哪一年", "哪年", "一年", "何时", "一共", "总共", "哪里", "哪儿", "何处", "在哪"}
+ASKING = {"截至", "截止", "各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是", "哪一年", "哪年", "一年", "何时", "一共", "总共", "哪里", "哪儿", "何处", "在哪", "两者", "二者", "两地", "两次", "两份"}
 
 INTERROGATIVE = re.compile(r"^第?几(?![乎何])|几$")  # 第几, 几届, 第几次: a question word, never a report's
 
@@ -147,6 +155,12 @@ def _pinyin_place_words(analysis: QueryAnalysis) -> set[str]:
     return {w.lower() for word in analysis.place_words if word.isascii() for w in re.split(r"[\s,]+", word) if w}
 
 
+def _less_names(token: str, names: set[str]) -> str:
+    for name in sorted((n for n in names if len(n) >= 2), key=len, reverse=True):
+        token = token.replace(name, "")
+    return token
+
+
 class SentenceScorer:
     """Weighted token overlap of question and sentence (IDF weights from the corpus BM25),
     scaled down when the sentence cannot hold the kind of answer asked for."""
@@ -164,15 +178,18 @@ class SentenceScorer:
 
     def query_weights(self, analysis: QueryAnalysis) -> dict[str, float]:
         # Places, years and plan periods were matched at the report level; sentences rarely repeat them.
-        asked = WHICH_IS_MORE.sub(" ", PERIOD.sub(" ", analysis.simplified))
+        asked = SESSION_NAMED.sub(" ", without_which_is_more(PERIOD.sub(" ", analysis.simplified)))
+        for year in {*analysis.years, *analysis.report_years}:  # "2023年县…" would leave jieba's 年县
+            asked = re.sub(rf"{year}\s*年?", " ", asked)
         tokens = self._rejoined(tokenize(" ".join([asked, *analysis.expansions])))
         words = [*analysis.place_words, *(p.name for p in analysis.places)]
         names = {str(y) for y in analysis.years} | {short_name(w) for w in words} | set(words) \
             | _pinyin_place_words(analysis)  # Xiangyang
         weights = {}
         for token in tokens:
-            if token in names or any(token in n for n in names if len(token) >= 2):
-                continue
+            if token in names or any(token in n for n in names if len(token) >= 2) \
+                    or not _less_names(token, names):
+                continue  # a place's name, or names written as one word ("甘肃兰州")
             if token.isascii() and (token not in self.idf or token in EXPANDED):
                 continue  # English words and abbreviations are represented by their Chinese expansions
             if len(token) == 1 and not token.isdigit():
@@ -241,7 +258,7 @@ class SentenceScorer:
         text = squeeze_spaces(sentence.text)
         simple = to_simplified(text)  # converted once: every check below reads it
         bare = re.sub(r"[\W_]", "", simple)
-        if bare and bare in re.sub(r"[\W_]", "", to_simplified(passage.title)) and not _states_quantity(text) \
+        if bare and bare in re.sub(r"[\W_]", "", to_simplified(passage.title)) and not _states_quantity(text, dates=True) \
                 and not (WHO_ASKED.search(analysis.simplified) and OFFICIAL.search(text)):
             return 0.0  # the title written again as a heading ("政 府 工 作 报 告") says nothing; a page titled
             # by its first sentence ("2009年实现国内生产总值98.93亿元…") still states its figures
@@ -267,7 +284,8 @@ class SentenceScorer:
         if head and metric_form(head) not in metric_form(simple) and not head_by_unit(head, simple):
             score *= config.head_miss
         if QUANTITY.search(analysis.simplified) and not LIST_ASKED.search(analysis.simplified) \
-                and not _states_quantity(text, DURATION_ASKED.search(analysis.simplified)):  # 哪几项…总量…: names asked
+                and not _states_quantity(text, bool(DURATION_ASKED.search(analysis.simplified)),
+                                         bool(DATE_ASKED.search(analysis.simplified))):  # 哪几项…总量…: names asked
             score *= config.no_number
         elif GROWTH_ASKED.search(analysis.simplified) and not asked_unit and not RATE_FIGURE.search(text) \
                 and not RANK_ASKED.search(analysis.simplified):
@@ -306,6 +324,9 @@ class SentenceScorer:
         return score - 0.01 * sentence.passage
 
 
+# "县十八届人大三次会议": the session a question names, matched with its report, as places and years are
+SESSION_NAMED = re.compile(r"(?:[县区市镇乡旗]|全国)?(?:第?[一二三四五六七八九十\d]{1,3}届)(?:人大|人民代表大会)?第?[一二三四五六七八九十\d]{1,3}次"
+                           r"(?:全体)?会议")
 # "第几届第几次会议", "which session": asks the session a report was given at, which its header line writes
 SESSION_WHICH_ASKED = re.compile(r"第?几届|哪一?届|第几次(?:全体)?会议|哪一?次(?:全体)?会议|\b(?:which|what) session", re.I)
 SESSION_WRITTEN = re.compile(r"第?[一二三四五六七八九十\d]{1,3}届[\u4e00-\u9fff]{0,12}?第?[一二三四五六七八九十\d]{1,3}次(?:全体)?会议")
@@ -382,14 +403,18 @@ def _figure_is_a_mark(text: str, metric: str | None) -> bool:
     return bool(figure) and bool(MARK_CUE.search(plain[max(0, figure.start() - 3):figure.start()]))
 
 
+DATE_OR_TIME = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*[日号號]|\d{1,2}\s*[时時点點](?:\s*\d{1,2}\s*分)?")
+DATE_ASKED = re.compile(r"几月|几日|几号|哪天|哪一天|何时|什么时候|日期|时间|几点|\bwhen\b|what date|what time|which day|"
+                        r"what day", re.I)
 DURATION_ASKED = re.compile(r"(?:几|多少)\s*(?:个)?年|(?:几|多少)个?月")
 DURATION = re.compile(r"(?:连续|近|过去|已|这)\s*\d{1,2}\s*(?:个)?年|\d{1,2}\s*年(?:来|间|以来|中)|\d{1,2}\s*个?月(?:来|以来)")
 
 
-def _states_quantity(text: str, durations: bool = False) -> bool:
+def _states_quantity(text: str, durations: bool = False, dates: bool = False) -> bool:
     """A number that can answer "how many": digits (not years, list numbers, PM2.5, and spans of years such as
-    连续4年 unless `durations` are asked for) or 七成, 十个, 两家."""
+    连续4年 or dates and times such as 9月7日上午8時 unless `durations` or `dates` are asked for) or 七成, 十个, 两家."""
     bare = YEAR_MENTION.sub("", text)
+    bare = bare if dates else DATE_OR_TIME.sub("", bare)
     bare = LIST_NUMBER.sub("", bare if durations else DURATION.sub("", bare))
     return bool(DIGIT.search(bare) or CHINESE_QUANTITY.search(bare))
 
@@ -642,6 +667,8 @@ def on_side(passage: Passage, side: QueryAnalysis) -> bool:
     """Does this passage's report belong to this side of a comparison (its place and year)?"""
     facts = passage.facts
     if side.places and facts is not None and facts.place and place_match(facts, side.places) < 1.0:
+        return False
+    if side.report_years and facts is not None and facts.year is not None and facts.year not in side.report_years:
         return False
     asked = side.asked_years
     return not (asked and passage.years and not set(passage.years) & asked) or at_asked_session(passage, side)

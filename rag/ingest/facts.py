@@ -56,10 +56,19 @@ def read_facts(text: str, start: int, end: int, title: str, file_name: str | Non
     notes: list[str] = []
     kind = report_kind(simple_title, body[:HEADER_CHARS])
     year = report_year(simple_title, body, kind)
+    if year is None and kind == "work_report" and file_name:
+        year = year_in_file_name(file_name)  # "lianhu_2017.txt": a speech that never dates itself
+        if year is not None:
+            notes.append("year read from the file name (none in the title or the date lines)")
     if year is None:
         notes.append("no year in the title or the date lines")
     place, why, namesakes = issuer(simple_title, body)
     named = place_in_file_name(file_name, namesakes, body) if place is None and file_name else None
+    if place is not None and file_name and _calls_itself_lower(place, body):
+        inside = place_in_file_name(file_name, [], body)
+        if inside is not None and inside.is_within(place) and inside != place:
+            why = f"the text names only {place.name} and calls itself {SELF_PLACE.search(body[:HEADER_CHARS]).group()}"
+            named, place = inside, None
     if named is not None:
         place, namesakes = named, []
         notes.append(f"place read from the file name ({why})")
@@ -265,6 +274,21 @@ FILE_NAME_WORD = re.compile(r"[a-z]+")
 SELF_PLACE = re.compile(r"全(区|县|市|旗|镇|乡|街道)")  # how a report names its own place: 全区, 全县…
 
 
+FILE_NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+def year_in_file_name(file_name: str) -> int | None:
+    """The one year a file's name writes ("莲湖区2017年政府工作报告.txt", "lianhu_xian_2017.txt"), if one."""
+    years = set(FILE_NAME_YEAR.findall(file_name.rsplit(".", 1)[0]))
+    return int(years.pop()) if len(years) == 1 else None
+
+
+def _calls_itself_lower(place: Place, body: str) -> bool:
+    """"是蘭州市的中心區…全區地區生產總值": a page about a district of the one city it names."""
+    own = SELF_PLACE.search(body[:HEADER_CHARS])
+    return own is not None and SELF_LEVEL.get(own.group()) == "county" and place.level in ("city", "province")
+
+
 def place_in_file_name(file_name: str, namesakes: list[Place], body: str) -> Place | None:
     """The place a report's file name gives ("罗庄区2022年统计公报.txt", "luozhuang_linyi_2022_bulletin.txt") when its
     text names none or a name several places share: one place, with its city where pinyin alone is ambiguous, of
@@ -282,8 +306,9 @@ def place_in_file_name(file_name: str, namesakes: list[Place], body: str) -> Pla
         found = located or (spelled[0] if len(spelled) == 1 else [])
     deepest = max((len(p.path) for p in found), default=0)
     found = list(dict.fromkeys(p for p in found if len(p.path) == deepest))
-    if namesakes:
-        found = [p for p in found if p in namesakes]
+    if namesakes:  # the namesake the name writes, or the one inside the place it writes ("shagou_yishui")
+        found = [p for p in found if p in namesakes] or [n for n in namesakes if any(
+            n.is_within(p) and n != p for p in found)]
     own = SELF_PLACE.search(body[:HEADER_CHARS])
     if len(found) != 1 or (own and not found[0].name.endswith(own.group(1))):
         return None

@@ -110,6 +110,18 @@ def alias_table(gaz: Gazetteer, known: Iterable[Place]) -> AliasTable:
     return AliasTable({alias: places for alias, places in table.items() if places})
 
 
+def _inside_previous(places, mentions: list[Mention], position: int) -> bool:
+    """"甘肃兰州": the alias starts where a mention of a place around it ends."""
+    return bool(mentions) and mentions[-1].end == position and any(
+        p.is_within(o) and p != o for p in places for o in mentions[-1].candidates)
+
+
+def _outer_of_next(places, aliases, text: str, end: int) -> bool:
+    """"甘肃兰州": the alias is followed at once by an alias of a place inside it."""
+    return any(text.startswith(alias, end) and any(p.is_within(o) and p != o for p in inner for o in places)
+               for alias, inner in ((a, aliases[a]) for a in (text[end:end + n] for n in range(2, 5)) if a in aliases))
+
+
 def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | None = None,
                   english: bool = True, pinyin: dict[str, list[Place]] | None = None) -> list[Mention]:
     """Places named in `text` (simplified Chinese, or English), longest name first at each position.
@@ -136,8 +148,10 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
             if piece in aliases and (text[position + size:position + size + 1] not in NOT_A_PLACE_AFTER
                                      or _name_starts(text, position + size, gaz)):  # 张家口桥东区: no bridge
                 bounds = bounds if bounds is not None else word_bounds(text)
-                if position in bounds and (position + size in bounds or text[position + size:position + size + 1]
-                                           in LEVEL_SUFFIX):  # 金秀县, 深圳龙岗, not 资中 of 招商引资中…
+                if (position in bounds or _inside_previous(aliases[piece], mentions, position)) and (
+                        position + size in bounds or text[position + size:position + size + 1] in LEVEL_SUFFIX
+                        or _outer_of_next(aliases[piece], aliases, text, position + size)):
+                    # 金秀县, 深圳龙岗, 甘肃兰州 (one word to jieba), not 资中 of 招商引资中…
                     found = Mention(position, position + size, piece, tuple(aliases[piece]), "alias")
                     break
         if found and found.kind == "name":

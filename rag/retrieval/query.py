@@ -29,6 +29,7 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?\s*(?:-|—|–|~|～|至|到|to)\s*((?:19|20)\d{2})(?!\d)")
 _SINCE = re.compile(r"\s*年?\s*以来")
 _BASE_YEAR = re.compile(r"(?:比|较|相比|与|同)\s*$|compared (?:to|with)\s*$|than\s*$|since\s*$")
+_JOINED_YEARS = re.compile(r"((?:19|20)\d{2})年?\s*(?:和|与|及|、|以及|,|，)\s*(?=((?:19|20)\d{2}))")
 _REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?的?(?:[\u4e00-\u9fff]{0,6}?)(?:政府)?工作报告|"
                           r"((?:19|20)\d{2})\s+(?:government\s+)?work\s+report", re.I)
 # What may stand between a place and the place that locates it: 深圳龙岗, 南京市的鼓楼区, "Gulou District, Fuzhou".
@@ -67,7 +68,7 @@ class QueryAnalysis:
 
     @property
     def is_comparison(self) -> bool:
-        return len(self.places) > 1 or len(self.years) > 1
+        return len(self.places) > 1 or len(self.years) > 1 or len(self.report_years) > 1
 
     @property
     def asked_years(self) -> set[int]:
@@ -84,6 +85,8 @@ class QueryAnalysis:
             return [replace(self, places=[p], years=paired.get(p, self.years)) for p in self.places]
         if len(self.years) > 1:
             return [replace(self, years=[y]) for y in self.years]
+        if len(self.report_years) > 1:  # "2013年和2020年的政府工作报告…": one side per report
+            return [replace(self, report_years=[y]) for y in self.report_years]
         return [self]
 
     def own_words(self) -> dict[Place, QueryAnalysis]:
@@ -154,6 +157,9 @@ def check_question(question: str, k: int, max_chars: int = MAX_QUESTION_CHARS) -
     return question
 
 
+_NOT_ASKED = re.compile(r"(?:不是|并非|而非|不含|不包括|除了?)$|\bnot\s+$", re.I)
+
+
 def _qualifies(outer: Mention, inner: Mention, text: str) -> bool:
     """Does `outer` only locate `inner` (深圳龙岗, Gulou District of Fuzhou)?"""
     if not any(c.is_within(o) and c != o for c in inner.candidates for o in outer.candidates):
@@ -192,8 +198,8 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
     missing: list[Place] = []
     ambiguous: list[tuple[str, list[Place]]] = []
     for mention in mentions:
-        if id(mention) in qualifiers:
-            continue
+        if id(mention) in qualifiers or _NOT_ASKED.search(text, max(0, mention.start - 4), mention.start):
+            continue  # a qualifier, or a place the question sets aside ("上蔡县(不是驿城区)")
         candidates = list(mention.candidates)
         outers = [o for o in mentions if id(o) in qualifiers and _qualifies(o, mention, text)]
         for outer in outers:
@@ -230,6 +236,9 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     simplified = to_simplified(question)
     named = resolve_places(simplified, corpus)
     report_years = [int(a or b) for a, b in _REPORT_YEAR.findall(simplified)]
+    for first, second in _JOINED_YEARS.findall(simplified):  # "2013年和2020年(两份)政府工作报告": both reports
+        if int(second) in report_years and int(first) not in report_years:
+            report_years.insert(report_years.index(int(second)), int(first))
     years = []
     spans = [(m.start(), m.end(), range(int(m.group(1)), int(m.group(2)) + 1)) for m in _YEAR_RANGE.finditer(simplified)
              if int(m.group(1)) < int(m.group(2))]
