@@ -282,3 +282,35 @@ def test_an_english_how_many_gets_the_count_written_before_the_asked_word():
     assert "民族" in metric_names(analysis, {})  # the glossary's report wording of "ethnic groups"
     sentence = "有汉、回、满、蒙古、藏、维吾尔等36个民族,常住人口83.7万人,流动人口约20万人。"
     assert direct_value(sentence, analysis, asked_unit(analysis), metric_names(analysis, {})) == "36个民族"
+
+
+def test_places_listed_after_a_shared_name_each_locate_one_namesake():
+    corpus = _corpus("甘肃省/兰州市/城关区", "西藏自治区/拉萨市/城关区")
+    both = analyse("两个城关区(兰州、拉萨)分别下辖多少个街道?", corpus)
+    assert [p.key for p in both.places] == ["甘肃省/兰州市/城关区", "西藏自治区/拉萨市/城关区"] and both.ambiguous == []
+    assert [p.key for p in analyse("城关区(兰州)下辖多少个街道?", corpus).places] == ["甘肃省/兰州市/城关区"]
+    assert analyse("城关区下辖多少个街道?", corpus).ambiguous  # named alone it stays ambiguous
+
+
+def test_both_of_a_pair_answer_a_question_about_urban_and_rural_residents():
+    sentence = "人均GDP突破一万美元大关,城乡居民人均可支配收入年均分别增长7.5%和8.7%。"
+    assert _value(sentence, "城乡居民人均可支配收入年均分别增长多少?") == "增长7.5%和8.7%"
+    assert _value(sentence, "How fast did urban and rural residents' per capita disposable income grow each year?") == \
+        "增长7.5%和8.7%"
+    assert _value(sentence, "农村居民人均可支配收入年均增长多少?") == "8.7%"
+
+
+def test_a_report_named_by_its_month_is_a_report_year_not_an_asked_one():
+    analysis = analyse("沧州市新华区2020年1月的政府工作报告分为哪三个部分?")
+    assert analysis.report_years == [2020] and analysis.years == []
+
+
+def test_a_count_is_given_with_the_noun_as_the_report_writes_it():
+    assert _value("下辖12个街道办事处、50个村(居)委会。", "某区下辖多少个街道?") == "12个街道办事处"
+    assert _value("行政管辖24个街道和129个社区。", "某区下辖多少个街道?") == "24个街道"
+
+
+def test_an_english_gacha_is_the_banners_village():
+    from rag.answering.extractive import metric_names
+    analysis = analyse("How many gacha does Naiman Banner administer?")
+    assert "嘎查村" in " ".join(analysis.expansions) or "嘎查" in metric_names(analysis, {})

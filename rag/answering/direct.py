@@ -135,7 +135,11 @@ def _with_counted_noun(text: str, value: str, analysis: QueryAnalysis) -> str:
         return value
     after, noun = text[at + len(value):], asked.group(2)
     shared = next((noun[:n] for n in range(len(noun), 1, -1) if after.startswith(noun[:n])), "")
-    return value + shared
+    rest = NOUN_END.match(after, len(shared)) if shared else None  # "12个街道办事处、50个村": the noun as written
+    return value + shared + (rest.group() if rest else "")
+
+
+NOUN_END = re.compile(r"[\u4e00-\u9fff]{0,4}?(?=[,，、。;；:：()（）和与及\s]|$)")
 
 
 def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
@@ -193,7 +197,7 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
         if respective is not None:
             return _as_written(text, respective)
         if growth:
-            return _as_written(text, growth[0], with_change=True)
+            return _both_of_pair(text, growth[0], every, analysis) or _as_written(text, growth[0], with_change=True)
     chosen = _amount_reached(text, after, analysis) or _total(text, after, analysis) or after[0]
     if not chosen.group(2) or text[chosen.end(1):chosen.end(1) + 1] in ("余", "多"):
         # "…赛车小镇…100余场": a bare or rough count; "投资33亿元" names the asked word right before it
@@ -203,6 +207,9 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
     if chosen.group(2) in ("个百分点", "百分点") and not CHANGE_ASKED.search(analysis.simplified):
         level = [q for q in after if q.group(2) in ("%", "％") and q.start() > chosen.start()]
         chosen = level[0] if level else chosen  # "比重提高15.6个百分点、达66.6%": a share asked is its level
+    both = _both_of_pair(text, chosen, every, analysis)
+    if both is not None:
+        return both
     chosen = _town_or_country(text, chosen, every, analysis) or chosen
     if not _names_year_before(text, chosen.start(), analysis) and not START_ASKED.search(analysis.simplified):
         reached = _reached(text, chosen, every)
@@ -210,6 +217,28 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
             return _span_written(text, chosen, reached)  # "how did it change": both ends, "由1.4%预计提高到2.5%"
         chosen = reached or chosen  # the figure reached, unless the start year is asked
     return _as_written(text, chosen, with_change=True)
+
+
+# "城乡居民…分别增长7.5%和8.7%" asked of both urban and rural residents
+BOTH_ASKED = re.compile(r"城乡|城镇和农村|城镇、农村|城镇与农村|城市和农村|\burban and rural\b|\btown and country\b", re.I)
+PAIR_JOINER = re.compile(r"\s*(?:和|与|、)\s*")
+
+
+def _both_of_pair(text: str, chosen: re.Match, quantities: list[re.Match], analysis: QueryAnalysis) -> str | None:
+    """"urban and rural … grow" and "…分别增长7.5%和8.7%": "增长7.5%和8.7%", both of the pair; None otherwise."""
+    pair = _pair_after(text, chosen, quantities) if BOTH_ASKED.search(analysis.simplified) else None
+    if pair is None:
+        return None
+    return _as_written(text, chosen, with_change=True) + text[chosen.end():pair.start()] + _as_written(text, pair)
+
+
+def _pair_after(text: str, chosen: re.Match, quantities: list[re.Match]) -> re.Match | None:
+    """The second figure of a pair "分别…7.5%和8.7%" that `chosen` opens, in the same unit; None when none."""
+    if "分别" not in text[_clause_start(text, chosen.start()):chosen.start()]:
+        return None
+    following = next((q for q in quantities if q.start() >= chosen.end()), None)
+    joined = following is not None and PAIR_JOINER.fullmatch(text[chosen.end():following.start()])
+    return following if joined and following.group(2) == chosen.group(2) else None
 
 
 # "五年前(起点)的…是多少": the figure a span starts from, not the one it reaches

@@ -30,7 +30,7 @@ _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?\s*(?:-|—|–|~|～|�
 _SINCE = re.compile(r"\s*年?\s*以来")
 _BASE_YEAR = re.compile(r"(?:比|较|相比|与|同)\s*$|compared (?:to|with)\s*$|than\s*$|since\s*$")
 _JOINED_YEARS = re.compile(r"((?:19|20)\d{2})年?\s*(?:和|与|及|、|以及|,|，)\s*(?=((?:19|20)\d{2}))")
-_REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?的?(?:[\u4e00-\u9fff]{0,6}?)(?:政府)?工作报告|"
+_REPORT_YEAR = re.compile(r"((?:19|20)\d{2})年?(?:\d{1,2}月份?)?的?(?:[\u4e00-\u9fff]{0,6}?)(?:政府)?工作报告|"
                           r"((?:19|20)\d{2})\s+(?:government\s+)?work\s+report", re.I)
 # What may stand between a place and the place that locates it: 深圳龙岗, 南京市的鼓楼区, "Gulou District, Fuzhou".
 ASKING_LEAD = r"(?:分别|各自|各)?(?:是|为|有)?"  # "各是", "分别为": what comes before a question word
@@ -157,6 +157,8 @@ def check_question(question: str, k: int, max_chars: int = MAX_QUESTION_CHARS) -
     return question
 
 
+# "两个城关区(兰州、拉萨)": places listed in brackets after a shared name, each locating one namesake
+_LISTED_QUALIFIERS = re.compile(r"\s*[(（](?:[\u4e00-\u9fff]{2,6}\s*[、,，和与及]\s*)*")
 _NOT_ASKED = re.compile(r"(?:不是|并非|而非|不含|不包括|除了?)$|\bnot\s+$", re.I)
 
 
@@ -165,7 +167,8 @@ def _qualifies(outer: Mention, inner: Mention, text: str) -> bool:
     if not any(c.is_within(o) and c != o for c in inner.candidates for o in outer.candidates):
         return False
     first, second = sorted([outer, inner], key=lambda m: m.start)
-    return bool(_QUALIFIER_GAP.fullmatch(text[first.end:second.start]))
+    gap = text[first.end:second.start]
+    return bool(_QUALIFIER_GAP.fullmatch(gap) or (first is inner and _LISTED_QUALIFIERS.fullmatch(gap)))
 
 
 def _names_fully(mention: Mention) -> bool:
@@ -202,11 +205,15 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
             continue  # a qualifier, or a place the question sets aside ("上蔡县(不是驿城区)")
         candidates = list(mention.candidates)
         outers = [o for o in mentions if id(o) in qualifiers and _qualifies(o, mention, text)]
-        for outer in outers:
+        listed = len(outers) > 1 and all(_LISTED_QUALIFIERS.fullmatch(text[mention.end:o.start]) for o in outers)
+        for outer in outers:  # each qualifier narrows ("甘肃兰州的城关区"); listed ones each keep their own
             candidates = [c for c in candidates if any(c.is_within(o) for o in outer.candidates)] or candidates
+        if listed:
+            candidates = [c for c in mention.candidates if any(
+                c.is_within(o) for outer in outers for o in outer.candidates)] or candidates
         held = [c for c in candidates if corpus is not None and corpus.holds(c)]
         held = [c for c in held if c in places] or held  # "沧州市新华区…新华百姓": the name again is the place named
-        if len(held) > 1:
+        if len(held) > 1 and not listed:
             ambiguous.append((mention.text, held))
         if held:
             spots += [(mention.start, p) for p in held if p not in places]
