@@ -314,3 +314,39 @@ def test_an_english_gacha_is_the_banners_village():
     from rag.answering.extractive import metric_names
     analysis = analyse("How many gacha does Naiman Banner administer?")
     assert "嘎查村" in " ".join(analysis.expansions) or "嘎查" in metric_names(analysis, {})
+
+
+def test_a_page_titled_by_its_opening_paragraph_is_about_the_place_it_locates():
+    text = ("西安区位于黑龙江省牡丹江市西南部,全区总面积445平方公里,下辖温春镇、海南朝鲜族乡和先锋、火炬五个街道办事处。\n"
+            "牡丹江穿城而过。")
+    facts = read_facts(text, 0, len(text), text.split("\n")[0])
+    assert facts.place == "黑龙江省/牡丹江市/西安区"  # not 温春镇, the deepest place its first line names
+
+
+def test_a_profiles_history_dates_are_not_its_year_but_a_signed_date_is():
+    profile = "某区概况\n西安區原属西安縣,後于1948年1月1日析原西安县县城,设置西安市。\n设立 | 1983年12月22日 |\n面积178.8平方公里。"
+    assert report_year("某区概况", profile, "other") is None
+    signed = "某区开展安全宣传\n今年以来,全区推进数字政府建设。\n——2023年05月20日\n"
+    assert report_year("某区开展安全宣传", signed, "other") == 2023
+    speech = "政府工作报告\n——2021年1月5日在某县第十八届人民代表大会第四次会议上\n各位代表:"
+    assert report_year("政府工作报告", speech, "work_report") == 2021
+
+
+def test_english_words_inside_other_words_ask_nothing():
+    from rag.answering.extractive import GROWTH_ASKED
+    question = "What total profit did industrial enterprises above designated size in the town make in 2023?"
+    assert not GROWTH_ASKED.search(question) and GROWTH_ASKED.search("How fast did GDP rise?")
+    assert _value("规模以上工业企业利润总额5亿元,同比增长11.1%;", question) == "5亿元"
+
+
+def test_chinese_numerals_are_counts_and_a_trailing_le_is_no_word():
+    assert _states_quantity("连续五年组织实施惠民实事一百七十件,累计投入资金九点二亿元。")
+    from rag.answering.extractive import ExtractiveConfig, SentenceScorer
+    weights = SentenceScorer({"累计": 3.0, "实事": 3.8}, ExtractiveConfig()).query_weights(
+        analyse("三台县五年里一共办了多少件惠民实事,累计投了多少钱?"))
+    assert "投了" not in weights and "累计" in weights
+
+
+def test_an_expected_answer_with_a_pinyin_gloss_matches_the_figure_without_it():
+    from rag.evaluation.metrics import normalize
+    assert normalize("147.8萬(wàn)人") == normalize("147.8万人") == "147.8万人"

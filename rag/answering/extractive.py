@@ -20,7 +20,8 @@ QUANTITY = re.compile(r"多少|(?<!哪)几|多大|多高|多长|比重|比例|�
                       r"what percentage|what share|what was|rate|growth|ranked|total|how fast|\bshare of\b|"
                       r"\bproportion of\b|\bhow did\b.{0,80}\bchange\b|(?:如何|怎样|怎么)(?:变化|变动)", re.I)
 DIGIT = re.compile(r"(?<![A-Za-z\d.])\d")  # a quantity, not the 2 of PM2.5 or the 4 of 4G
-CHINESE_QUANTITY = re.compile(r"[一二三四五六七八九十两百千万]+(?:个|家|成|项|座|所|条|批|倍|位|名|台|套|宗|户|人|亿|万)")
+CHINESE_QUANTITY = re.compile(r"[〇零一二三四五六七八九十两百千万]+(?:点[〇零一二三四五六七八九]+)?"
+                              r"(?:个|家|成|项|座|所|条|批|倍|位|名|台|套|宗|户|人|件|亿|万)")  # 一百七十件, 九点二亿元
 LIST_NUMBER = re.compile(r"^\s*(?:(?:注|註|说明|說明|备注|備註)\s*[:：]\s*)?[(（]?\d{1,2}[)）.、]")  # "注:1.", "(3)"
 YEAR_MENTION = re.compile(r"((?:19|20)\d{2})年")
 BASE_YEAR = re.compile(r"(?:比|较|与|同|相比|从|由)$")  # 比2015年增长5.4倍, 从2015年的34731元提高到…: a base
@@ -187,6 +188,7 @@ class SentenceScorer:
             | _pinyin_place_words(analysis)  # Xiangyang
         weights = {}
         for token in tokens:
+            token = token[:-1] if len(token) >= 2 and token.endswith("了") else token  # "投了多少钱": 了 is no word
             if token in names or any(token in n for n in names if len(token) >= 2) \
                     or not _less_names(token, names):
                 continue  # a place's name, or names written as one word ("甘肃兰州")
@@ -427,7 +429,7 @@ METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|增加值|�
                            rf"(?:的)?(?:增速|增幅|增长率|同比增长|增长)?{ASKED_FILLER}{RANK_TAIL}(?:多少|几)")  # "固定资产投资增速是多少" too
 
 
-GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|grow|grew|increase|rise|how fast", re.I)
+GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|\bgrow|\bgrew\b|\bincrease|\brise|\brose\b|how fast", re.I)  # not enterprises
 RATE_FIGURE = re.compile(r"\d\s*(?:%|％|个百分点|百分点|倍)")
 METRIC_SPAN_END = re.compile(r"[。；;]")  # a metric's figures run to its sentence's or clause's end
 MIN_METRIC_TAIL = 4  # 可支配收入: the shortest tail of an asked metric that still names it

@@ -15,6 +15,7 @@ import numpy as np
 
 from rag.errors import LoadError
 from rag.evaluation.questions import Question
+from rag.textnorm import PINYIN_GLOSS
 from rag.types import Answer, Citation
 
 Span = tuple[str, int, int]
@@ -42,8 +43,8 @@ def _t2s() -> Any:
 
 
 def normalize(text: str) -> str:
-    """Traditional→simplified, then drop commas (`,` `，`) and all whitespace."""
-    return _COMMAS_AND_SPACE.sub("", _t2s().convert(text))
+    """Traditional→simplified, then drop pinyin glosses ("萬(wàn)人"), commas (`,` `，`) and all whitespace."""
+    return _COMMAS_AND_SPACE.sub("", PINYIN_GLOSS.sub("", _t2s().convert(text)))
 
 
 # ---------------------------------------------------------------- retrieval

@@ -108,14 +108,26 @@ def report_year(title: str, body: str, kind: str) -> int | None:
         if match:
             return int(match.group(1))
     for pattern in (SPEECH_DATE, PUBLISH_DATE):
-        match = pattern.search(body[:HEADER_CHARS])
+        match = next((m for m in _dates(pattern, body[:HEADER_CHARS]) if pattern is not SPEECH_DATE
+                      or kind != "other" or DATE_LINE_BEFORE.search(body[max(0, m.start() - 3):m.start()])), None)
         if match:
             return int(match.group(1))
     review = REVIEW_HEADING.search(body[:HEADER_CHARS * 2])
     if review and (kind == "work_report" or (kind == "news" and "工作报告" in title)):
         return int(review.group(1)) + 1  # "一、2015年工作回顾" opens the 2016 report (or the news of it)
-    dates = SPEECH_DATE.findall(body)
-    return int(dates[-1]) if dates else None
+    dates = [m for m in _dates(SPEECH_DATE, body) if DATE_LINE_BEFORE.search(body[max(0, m.start() - 3):m.start()])]
+    return int(dates[-1].group(1)) if dates else None  # "——2023年05月20日" signs it; "後于1948年1月1日" is history
+
+
+DATE_LINE_BEFORE = re.compile(r"(?:^|\n|—|\(|（)\s*$")
+
+
+SET_UP_BEFORE = re.compile(r"(?:成立|设立|建立|设置|建置|撤销|批准|更名|改名|设)(?:于|时间|日期)?\s*[|:：]?\s*$")
+
+
+def _dates(pattern: re.Pattern, text: str):
+    """The dates `pattern` finds in `text`, less those a place was set up on ("設立 | 1983年12月22日")."""
+    return (m for m in pattern.finditer(text) if not SET_UP_BEFORE.search(text[max(0, m.start() - 10):m.start()]))
 
 
 def _plan_period(title: str, body: str) -> range | None:
@@ -239,6 +251,9 @@ def issuer(title: str, body: str) -> tuple[Place | None, str, list[Place]]:
     """The government that issued the report, or (None, why not, the namesakes it may be)."""
     gaz = gazetteer()
     aliases = _plain_aliases()
+    located = _located_in_opening(title, gaz, aliases, body)
+    if len(located) == 1:  # a page titled by its first paragraph: "西安区位于…牡丹江市…,下辖温春镇…"
+        return located[0], "", []
     for text in _header_strings(title, body):
         mentions = placed_under(find_mentions(text, gaz, aliases, english=False), gaz, text)
         if not mentions:
@@ -346,14 +361,14 @@ ZONE_ENDINGS = ("开发区", "园区", "管理区", "示范区", "试验区", "�
 LOCATED = re.compile(r"\s*(?:位于|地处|坐落)")
 
 
-def _located_in_opening(body: str, gaz, aliases) -> list[Place]:
+def _located_in_opening(body: str, gaz, aliases, context: str | None = None) -> list[Place]:
     """"【概况】奈曼旗位于…": the place a profile or yearbook entry opens by locating, with its namesakes when the
-    text does not tell them apart; [] when the opening locates no place by its full name."""
+    text (`context`, else `body`) does not tell them apart; [] when the opening locates no place by its full name."""
     opening = body[:OPENING_CHARS]
     for mention in find_mentions(opening, gaz, aliases, english=False):
         if mention.kind == "name" and LOCATED.match(opening, mention.end):
             candidates = list(mention.candidates)
-            return _by_context(candidates, body) if len(candidates) > 1 else candidates
+            return _by_context(candidates, context or body) if len(candidates) > 1 else candidates
     return []
 
 
