@@ -350,3 +350,19 @@ def test_chinese_numerals_are_counts_and_a_trailing_le_is_no_word():
 def test_an_expected_answer_with_a_pinyin_gloss_matches_the_figure_without_it():
     from rag.evaluation.metrics import normalize
     assert normalize("147.8萬(wàn)人") == normalize("147.8万人") == "147.8万人"
+
+
+def test_an_english_district_name_finds_every_district_spelled_so():
+    """辽源's 西安区 is listed in the gazetteer under the short name 西安, 牡丹江's under 西安区: both are Xi'an District."""
+    corpus = _corpus("吉林省/辽源市/西安区", "黑龙江省/牡丹江市/西安区")
+    assert [p.key for p in analyse("How many ethnic Koreans live in Xi'an District of Mudanjiang City?", corpus).places] \
+        == ["黑龙江省/牡丹江市/西安区"]
+    both = analyse("What is the area of Xi'an District?", corpus)
+    assert {p.key for p in both.places} == {"吉林省/辽源市/西安区", "黑龙江省/牡丹江市/西安区"} and both.ambiguous
+
+
+def test_which_day_is_how_a_question_asks():
+    from rag.answering.extractive import ExtractiveConfig, SentenceScorer
+    weights = SentenceScorer({"改名": 3.8, "更名": 3.8}, ExtractiveConfig()).query_weights(
+        analyse("吉林省西安市是哪一天改名为辽源市的?"))
+    assert not {"哪一天", "一天"} & set(weights) and "更名" in weights

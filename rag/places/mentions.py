@@ -347,8 +347,9 @@ def pinyin_mentions(text: str, table: dict[str, list[Place]]) -> list[Mention]:
         following = words[index + len(group)] if index + len(group) < len(words) else None
         level = ENGLISH_LEVELS.get(following.group().lower()) if following else None
         if level and text[end:following.start()].strip() == "":
-            narrowed = [p for p in places if p.level == level] or _with_ending(
-                table, "".join(w.group().lower() for w in group), following.group().lower())
+            ended = _with_ending(table, "".join(w.group().lower() for w in group), following.group().lower())
+            narrowed = list(dict.fromkeys([p for p in places if p.level == level] + ended))  # "Xi'an District":
+            # 辽源's 西安区 is listed under "xian", 牡丹江's under "xianqu"
             places, end = (narrowed or places), following.end()
         mentions.append(Mention(group[0].start(), end, text[group[0].start():end], tuple(places), "pinyin"))
         index += len(group) + (1 if level else 0)
