@@ -156,8 +156,9 @@ def _pinyin_place_words(analysis: QueryAnalysis) -> set[str]:
     return {w.lower() for word in analysis.place_words if word.isascii() for w in re.split(r"[\s,]+", word) if w}
 
 
-def _less_names(token: str, names: set[str]) -> str:
-    for name in sorted((n for n in names if len(n) >= 2), key=len, reverse=True):
+def _less_names(token: str, longest_first: list[str]) -> str:
+    """`token` with the place names in it removed, the longest first ("甘肃兰州" → "")."""
+    for name in longest_first:
         token = token.replace(name, "")
     return token
 
@@ -186,11 +187,12 @@ class SentenceScorer:
         words = [*analysis.place_words, *(p.name for p in analysis.places)]
         names = {str(y) for y in analysis.years} | {short_name(w) for w in words} | set(words) \
             | _pinyin_place_words(analysis)  # Xiangyang
+        longest_first = sorted((n for n in names if len(n) >= 2), key=len, reverse=True)
         weights = {}
         for token in tokens:
             token = token[:-1] if len(token) >= 2 and token.endswith("了") else token  # "投了多少钱": 了 is no word
             if token in names or any(token in n for n in names if len(token) >= 2) \
-                    or not _less_names(token, names):
+                    or not _less_names(token, longest_first):
                 continue  # a place's name, or names written as one word ("甘肃兰州")
             if token.isascii() and (token not in self.idf or token in EXPANDED):
                 continue  # English words and abbreviations are represented by their Chinese expansions
@@ -327,11 +329,11 @@ class SentenceScorer:
 
 
 # "县十八届人大三次会议": the session a question names, matched with its report, as places and years are
-SESSION_NAMED = re.compile(r"(?:[县区市镇乡旗]|全国)?(?:第?[一二三四五六七八九十\d]{1,3}届)(?:人大|人民代表大会)?第?[一二三四五六七八九十\d]{1,3}次"
-                           r"(?:全体)?会议")
+SESSION_NUMBER = r"第?[一二三四五六七八九十\d]{1,3}"  # 第十七, 十八, 4
+SESSION_NAMED = re.compile(rf"(?:[县区市镇乡旗]|全国)?(?:{SESSION_NUMBER}届)(?:人大|人民代表大会)?{SESSION_NUMBER}次(?:全体)?会议")
 # "第几届第几次会议", "which session": asks the session a report was given at, which its header line writes
 SESSION_WHICH_ASKED = re.compile(r"第?几届|哪一?届|第几次(?:全体)?会议|哪一?次(?:全体)?会议|\b(?:which|what) session", re.I)
-SESSION_WRITTEN = re.compile(r"第?[一二三四五六七八九十\d]{1,3}届[\u4e00-\u9fff]{0,12}?第?[一二三四五六七八九十\d]{1,3}次(?:全体)?会议")
+SESSION_WRITTEN = re.compile(rf"{SESSION_NUMBER}届[\u4e00-\u9fff]{{0,12}}?{SESSION_NUMBER}次(?:全体)?会议")
 
 
 DEFINITION_ASKED = re.compile(r"指什么|指的是|是指|指哪|什么意思|含义|包括哪|包含哪|由哪|refer to|stand for|\bmean\b", re.I)

@@ -64,10 +64,11 @@ def read_facts(text: str, start: int, end: int, title: str, file_name: str | Non
         notes.append("no year in the title or the date lines")
     place, why, namesakes = issuer(simple_title, body)
     named = place_in_file_name(file_name, namesakes, body) if place is None and file_name else None
-    if place is not None and file_name and _calls_itself_lower(place, body):
+    calls_itself = _lower_self_name(place, body) if place is not None and file_name else None
+    if calls_itself:
         inside = place_in_file_name(file_name, [], body)
         if inside is not None and inside.is_within(place) and inside != place:
-            why = f"the text names only {place.name} and calls itself {SELF_PLACE.search(body[:HEADER_CHARS]).group()}"
+            why = f"the text names only {place.name} and calls itself {calls_itself}"
             named, place = inside, None
     if named is not None:
         place, namesakes = named, []
@@ -109,17 +110,22 @@ def report_year(title: str, body: str, kind: str) -> int | None:
             return int(match.group(1))
     for pattern in (SPEECH_DATE, PUBLISH_DATE):
         match = next((m for m in _dates(pattern, body[:HEADER_CHARS]) if pattern is not SPEECH_DATE
-                      or kind != "other" or DATE_LINE_BEFORE.search(body[max(0, m.start() - 3):m.start()])), None)
+                      or kind != "other" or _on_date_line(body, m)), None)
         if match:
             return int(match.group(1))
     review = REVIEW_HEADING.search(body[:HEADER_CHARS * 2])
     if review and (kind == "work_report" or (kind == "news" and "工作报告" in title)):
         return int(review.group(1)) + 1  # "一、2015年工作回顾" opens the 2016 report (or the news of it)
-    dates = [m for m in _dates(SPEECH_DATE, body) if DATE_LINE_BEFORE.search(body[max(0, m.start() - 3):m.start()])]
+    dates = [m for m in _dates(SPEECH_DATE, body) if _on_date_line(body, m)]
     return int(dates[-1].group(1)) if dates else None  # "——2023年05月20日" signs it; "後于1948年1月1日" is history
 
 
 DATE_LINE_BEFORE = re.compile(r"(?:^|\n|—|\(|（)\s*$")
+
+
+def _on_date_line(text: str, date: re.Match) -> bool:
+    """Does `date` open a line of its own ("——2023年05月20日", "(2020年1月16日在…)")?"""
+    return bool(DATE_LINE_BEFORE.search(text[max(0, date.start() - 3):date.start()]))
 
 
 SET_UP_BEFORE = re.compile(r"(?:成立|设立|建立|设置|建置|撤销|批准|更名|改名|设)(?:于|时间|日期)?\s*[|:：]?\s*$")
@@ -298,10 +304,12 @@ def year_in_file_name(file_name: str) -> int | None:
     return int(years.pop()) if len(years) == 1 else None
 
 
-def _calls_itself_lower(place: Place, body: str) -> bool:
-    """"是蘭州市的中心區…全區地區生產總值": a page about a district of the one city it names."""
+def _lower_self_name(place: Place, body: str) -> str | None:
+    """"是蘭州市的中心區…全區地區生產總值": 全区, when a page about a district names only the city (or province)
+    around it; None otherwise."""
     own = SELF_PLACE.search(body[:HEADER_CHARS])
-    return own is not None and SELF_LEVEL.get(own.group()) == "county" and place.level in ("city", "province")
+    lower = own is not None and SELF_LEVEL.get(own.group()) == "county" and place.level in ("city", "province")
+    return own.group() if lower else None
 
 
 def place_in_file_name(file_name: str, namesakes: list[Place], body: str) -> Place | None:

@@ -206,11 +206,12 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
         candidates = list(mention.candidates)
         outers = [o for o in mentions if id(o) in qualifiers and _qualifies(o, mention, text)]
         listed = len(outers) > 1 and all(_LISTED_QUALIFIERS.fullmatch(text[mention.end:o.start]) for o in outers)
-        for outer in outers:  # each qualifier narrows ("甘肃兰州的城关区"); listed ones each keep their own
-            candidates = [c for c in candidates if any(c.is_within(o) for o in outer.candidates)] or candidates
-        if listed:
-            candidates = [c for c in mention.candidates if any(
+        if listed:  # "两个城关区(兰州、拉萨)": each listed qualifier keeps its own namesake
+            candidates = [c for c in candidates if any(
                 c.is_within(o) for outer in outers for o in outer.candidates)] or candidates
+        else:  # each qualifier narrows the last ("甘肃兰州的城关区")
+            for outer in outers:
+                candidates = [c for c in candidates if any(c.is_within(o) for o in outer.candidates)] or candidates
         held = [c for c in candidates if corpus is not None and corpus.holds(c)]
         held = [c for c in held if c in places] or held  # "沧州市新华区…新华百姓": the name again is the place named
         if len(held) > 1 and not listed:
