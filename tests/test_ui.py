@@ -287,6 +287,36 @@ def test_follow_up_after_reload_reads_the_stored_history(app, browser):
         one.close()
 
 
+def test_a_slow_library_refresh_never_turns_the_status_back(app, browser, monkeypatch):
+    """The 1-second poll refreshes library and status after an index change; when that refresh is slow
+    (a big library), an answer finished meanwhile must keep its status (answer count, mode, refusal)."""
+    from rag.ui import handlers
+    from rag.ui.uploads import QUEUE
+    one = Session(browser, app["url"])
+    try:
+        one.ask(HAIZHU_2023)
+        original = handlers.library_updates
+
+        def slow(*args, **kwargs):
+            time.sleep(4.0)
+            return original(*args, **kwargs)
+        monkeypatch.setattr(handlers, "library_updates", slow)
+        QUEUE.generation += 1  # as after an upload: the next poll refreshes the library
+        time.sleep(1.5)  # that poll has read the conversation (one answer) and is in its slow refresh
+        one.ask("天河区2020年地区生产总值是多少?")
+        time.sleep(4.0)  # the poll has returned
+        expect(one.page.locator('#rag-status .rag-status[data-answers="2"]')).to_have_count(1, timeout=1000)
+        QUEUE.generation += 1  # the same with a new conversation begun during the slow refresh
+        time.sleep(1.5)
+        one.page.locator("#rag-new").click()
+        time.sleep(4.0)
+        expect(one.page.locator('#rag-status .rag-status[data-answers="0"]')).to_have_count(1, timeout=1000)
+        expect(one.page.locator("#rag-status .rag-refused")).to_have_count(0)
+        expect(one.page.locator("#rag-status .rag-index")).to_have_count(1)  # drawn again once the chat settled
+    finally:
+        one.close()
+
+
 def test_two_sessions_see_only_their_own_answers(app, browser):
     one, two = Session(browser, app["url"]), Session(browser, app["url"])
     try:

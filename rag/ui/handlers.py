@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 import uuid
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +39,13 @@ K_MIN, K_MAX = 1, 20
 MAX_EXAMPLES = 5
 _streams: dict[str, str] = {}  # turn id -> the text streamed so far (what a stop keeps)
 _streams_lock = threading.Lock()
+# browser id -> (conversation id, finished turns) as its last answer, stop, new chat or load left it.
+# A poll draws the status from the conversation as the browser sent it when the poll began; if this
+# changed meanwhile, that status is out of date and is not shown.
+_conversation_now: OrderedDict[str, tuple[str, int]] = OrderedDict()
+_conversation_lock = threading.Lock()
+BROWSERS_KEPT = 10_000
+STALE_RETRIES = 5
 
 
 # --- conversation state -----------------------------------------------------------------
@@ -51,6 +59,26 @@ def _conv(conv: dict | None) -> dict:
         return new_conversation_state()
     return {"owner": conv["owner"], "id": conv.get("id") or uuid.uuid4().hex[:12],
             "turns": [dict(turn) for turn in conv.get("turns") or [] if isinstance(turn, dict)]}
+
+
+def _where(conv: dict) -> tuple[str, int]:
+    return conv["id"], sum(1 for turn in conv["turns"] if turn.get("done"))
+
+
+def _settle(conv: dict) -> None:
+    """Record where this browser's conversation now is (see `_conversation_now`)."""
+    with _conversation_lock:
+        _conversation_now[conv["owner"]] = _where(conv)
+        _conversation_now.move_to_end(conv["owner"])
+        while len(_conversation_now) > BROWSERS_KEPT:
+            _conversation_now.popitem(last=False)
+
+
+def _moved_on(conv: dict) -> bool:
+    """True if an answer finished, or a new chat began, in this browser since `conv` was sent."""
+    with _conversation_lock:
+        now = _conversation_now.get(conv["owner"])
+    return now is not None and now != _where(conv)
 
 
 def _last_answer(turns: list[dict]) -> dict | None:
@@ -165,6 +193,7 @@ def on_load(conv, mode, request: gr.Request):
     for turn in conv["turns"]:  # a turn cut off by a reload mid-answer
         if not turn.get("done"):
             turn.update(done=True, ok=False, stopped=True, answer=turn.get("partial") or "")
+    _settle(conv)
     QUEUE.touch(conv["owner"])
     _, rows = _rows(conv["owner"])
     filters = (None, None, None)
@@ -217,6 +246,7 @@ def respond(message: str, conv, k, mode: str, places, years, reports, request: g
     turn["done"] = True
     if final is None:
         turn.update(answer=f"⚠ {error}", error=error)
+        _settle(conv)
         yield (display(conv["turns"], lang), sources_html(None, api.read_source, lang),
                status(mode, conv, lang, rows=rows, filters=filters, error=error), conv, gr.skip())
         return
@@ -226,6 +256,7 @@ def respond(message: str, conv, k, mode: str, places, years, reports, request: g
                 reason=refusal_reason(final.text, refusals, notes, lang) if final.refused else None,
                 citations=[{"marker": c.marker, "source": c.source, "title": c.title, "text": c.text,
                             "start": c.start, "end": c.end, "page": c.page} for c in final.citations])
+    _settle(conv)
     yield (display(conv["turns"], lang), sources_html(turn, api.read_source, lang),
            status(mode, conv, lang, rows=rows, filters=filters), conv, gr.skip())
 
@@ -242,6 +273,7 @@ def stop(conv, mode: str, request: gr.Request):
             partial = _streams.pop(turn["id"], None)
         turn.pop("partial", None)
         turn.update(done=True, ok=False, stopped=True, answer=partial or "")
+    _settle(conv)
     return (display(conv["turns"], lang), sources_html(None, api.read_source, lang), status(mode, conv, lang),
             conv)
 
@@ -249,6 +281,7 @@ def stop(conv, mode: str, request: gr.Request):
 def new_conversation(conv, mode: str, request: gr.Request):
     lang = lang_of(request)
     conv = new_conversation_state(_conv(conv)["owner"])
+    _settle(conv)
     return [], sources_html(None, api.read_source, lang), status(mode, conv, lang), conv, "", "", None, \
         gr.update(visible=False)
 
@@ -341,7 +374,11 @@ def delete(name: str | None, token: str, conv, request: gr.Request):
 
 
 def poll(conv, seen, mode: str, places, years, reports, doomed, request: gr.Request):
-    """Every second: this browser's job lines; after any change of the index, its library and status."""
+    """Every second: this browser's job lines; after any change of the index, its library and status.
+
+    The status is left as it is when the conversation moved on while the library was read (an answer
+    finished meanwhile shows the newer status); the next ticks draw it again from the newer conversation.
+    """
     lang = lang_of(request)
     conv = _conv(conv)
     QUEUE.touch(conv["owner"])
@@ -351,12 +388,15 @@ def poll(conv, seen, mode: str, places, years, reports, doomed, request: gr.Requ
     seen["jobs"] = jobs
     if seen.get("gen") == QUEUE.generation:
         return [jobs_out, *[gr.skip()] * 6, seen]
-    seen["gen"] = QUEUE.generation
     _, rows = _rows(conv["owner"])
     filters = (places, years, reports)
-    return [jobs_out, *library_updates(rows, filters, lang, doomed),
-            status(mode, conv, lang, rows=rows, filters=filters),
-            seen]
+    library = library_updates(rows, filters, lang, doomed)
+    line = status(mode, conv, lang, rows=rows, filters=filters)
+    if _moved_on(conv) and seen.get("stale", 0) < STALE_RETRIES:
+        seen["stale"] = seen.get("stale", 0) + 1
+        return [jobs_out, *library, gr.skip(), seen]
+    seen.update(gen=QUEUE.generation, stale=0)
+    return [jobs_out, *library, line, seen]
 
 
 def refresh_status(mode: str, conv, places, years, reports, request: gr.Request) -> str:
