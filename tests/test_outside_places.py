@@ -133,6 +133,7 @@ shipped_fresh11 = _shipped_set("fresh11", "16 places in 12 provinces")
 shipped_fresh12 = _shipped_set("fresh12", "15 places in 12 provinces")
 shipped_fresh13 = _shipped_set("fresh13", "15 places in 13 provinces")
 shipped_fresh14 = _shipped_set("fresh14", "14 places in 12 provinces")
+shipped_fresh18 = _shipped_set("fresh18", "18 places in 14 provinces")
 
 
 @pytest.fixture(scope="module")
@@ -381,3 +382,12 @@ def test_an_english_word_the_glossary_lacks_is_read_through_the_dictionary(shipp
     answer = shipped_fresh12.answer("How much new commercial office floor space did Wuchang District, Wuhan add in 2018?",
                                     mode="extractive")
     assert answer.text.startswith("Answer: 武汉市武昌区, 2018: 25.7万平方米 [1]")
+
+
+def test_a_bare_name_read_as_the_held_district_says_the_larger_place_of_that_name_is_not_held(shipped_fresh18):
+    """"Xi'an" is first of all 西安市, which no report is about: the answer about 辽源's 西安区 says so."""
+    answer = shipped_fresh18.answer("How large is Xi'an in square kilometres?", mode="extractive")
+    assert "“Xi'an” is read as 辽源市西安区; it also names 西安市, of which no report is indexed." in answer.text
+    assert all(c.facts.place.endswith("辽源市/西安区") for c in answer.citations) and answer.citations
+    named = shipped_fresh18.answer("What is the total area of Xi'an District?", mode="extractive")
+    assert "西安市" not in named.text  # "District" names the level: no city is meant

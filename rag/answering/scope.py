@@ -83,10 +83,16 @@ def missing_note(analysis: QueryAnalysis, english: bool) -> str | None:
 
 
 def ambiguity_note(analysis: QueryAnalysis, english: bool) -> str | None:
-    """Say so when a name fits several places of the corpus (each is then answered on its own), or an
-    English name was read as the held place it sounds like."""
+    """Say so when a name fits several places of the corpus (each is then answered on its own), an English
+    name was read as the held place it sounds like, or a bare name also names a larger place not held."""
     parts = [f"“{name}” is not a pinyin name; read as {place.label}, the held place it sounds like." if english
              else f"“{name}”不是拼音地名，按读音相近的已收录地方{place.label}作答。" for name, place in analysis.sounded]
+    for word, place, larger in analysis.also_named:
+        if place in analysis.places:
+            others = _labels(larger)
+            parts.append(f"“{word}” is read as {place.label}; it also names {others}, of which no report is "
+                         f"indexed." if english
+                         else f"“{word}”按已收录的{place.label}作答；{others}也叫此名，但没有收录其报告。")
     for word, places in analysis.ambiguous:
         labels = "、".join(p.label for p in places)
         kept = [p for p in places if p in analysis.places]

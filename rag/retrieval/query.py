@@ -65,6 +65,7 @@ class QueryAnalysis:
     place_spots: list[tuple[int, Place]] = field(default_factory=list)  # where each asked place is written
     unknown_names: list[str] = field(default_factory=list)  # "Ejin Horo Banner": a place no pinyin matches
     sounded: list[tuple[str, Place]] = field(default_factory=list)  # such a name read as a held place
+    also_named: list[tuple[str, Place, list[Place]]] = field(default_factory=list)  # see ResolvedPlaces
 
     @property
     def is_comparison(self) -> bool:
@@ -171,6 +172,9 @@ def _qualifies(outer: Mention, inner: Mention, text: str) -> bool:
     return bool(_QUALIFIER_GAP.fullmatch(gap) or (first is inner and _LISTED_QUALIFIERS.fullmatch(gap)))
 
 
+_LEVEL_ORDER = {"province": 0, "city": 1, "county": 2, "town": 3}
+
+
 def _names_fully(mention: Mention) -> bool:
     """A full name (龙岗区) or a pinyin name with its level ("Gulou District") names places, not a word."""
     return mention.kind == "name" or (mention.kind == "pinyin" and " " in mention.text.strip())
@@ -187,6 +191,8 @@ class ResolvedPlaces:
     spots: list[tuple[int, Place]]  # where each asked place is first written
     unknown: list[str]  # English place names that no spelling matches
     sounded: list[tuple[str, Place]]  # English names read as the corpus place they sound like
+    also_named: list[tuple[str, Place, list[Place]]] = field(default_factory=list)  # a bare name read as the
+    # one held place though it also names larger places no report is about (西安: 辽源's 西安区, not 西安市)
 
 
 def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
@@ -200,6 +206,7 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
     spots: list[tuple[int, Place]] = []
     missing: list[Place] = []
     ambiguous: list[tuple[str, list[Place]]] = []
+    also_named: list[tuple[str, Place, list[Place]]] = []
     for mention in mentions:
         if id(mention) in qualifiers or _NOT_ASKED.search(text, max(0, mention.start - 4), mention.start):
             continue  # a qualifier, or a place the question sets aside ("上蔡县(不是驿城区)")
@@ -216,6 +223,11 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
         held = [c for c in held if c in places] or held  # "沧州市新华区…新华百姓": the name again is the place named
         if len(held) > 1 and not listed:
             ambiguous.append((mention.text, held))
+        if len(held) == 1 and not _names_fully(mention):
+            larger = [c for c in candidates if not corpus.holds(c) and _LEVEL_ORDER.get(c.level, 9)
+                      < _LEVEL_ORDER.get(held[0].level, 9)]
+            if larger:
+                also_named.append((mention.text, held[0], larger))
         if held:
             spots += [(mention.start, p) for p in held if p not in places]
             places += [p for p in held if p not in places]
@@ -236,7 +248,7 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
                 spots.append((text.find(name), place))
                 words.append(name)
                 sounded.append((name, place))
-    return ResolvedPlaces(places, missing, ambiguous, words, spots, unknown, sounded)
+    return ResolvedPlaces(places, missing, ambiguous, words, spots, unknown, sounded, also_named)
 
 
 def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
@@ -262,4 +274,5 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     periods += [span for *_, span in spans if span not in periods]
     english = sum(ch.isascii() and ch.isalpha() for ch in question) > len(question) * 0.4
     return QueryAnalysis(question, simplified, named.places, years, periods, english, report_years,
-                         named.missing, named.ambiguous, named.words, named.spots, named.unknown, named.sounded)
+                         named.missing, named.ambiguous, named.words, named.spots, named.unknown, named.sounded,
+                         named.also_named)
