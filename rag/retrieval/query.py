@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from ..errors import QuestionError
 from ..ingest.periods import periods_named
-from ..places import Mention, Place, find_mentions, gazetteer
+from ..places import LEVELS, Mention, Place, find_mentions, gazetteer
 from ..places.mentions import (
     GENERIC_FULL_NAME,
     GENERIC_NAME,
@@ -172,9 +172,6 @@ def _qualifies(outer: Mention, inner: Mention, text: str) -> bool:
     return bool(_QUALIFIER_GAP.fullmatch(gap) or (first is inner and _LISTED_QUALIFIERS.fullmatch(gap)))
 
 
-_LEVEL_ORDER = {"province": 0, "city": 1, "county": 2, "town": 3}
-
-
 def _names_fully(mention: Mention) -> bool:
     """A full name (龙岗区) or a pinyin name with its level ("Gulou District") names places, not a word."""
     return mention.kind == "name" or (mention.kind == "pinyin" and " " in mention.text.strip())
@@ -191,7 +188,7 @@ class ResolvedPlaces:
     spots: list[tuple[int, Place]]  # where each asked place is first written
     unknown: list[str]  # English place names that no spelling matches
     sounded: list[tuple[str, Place]]  # English names read as the corpus place they sound like
-    also_named: list[tuple[str, Place, list[Place]]] = field(default_factory=list)  # a bare name read as the
+    also_named: list[tuple[str, Place, list[Place]]]  # a bare name read as the
     # one held place though it also names larger places no report is about (西安: 辽源's 西安区, not 西安市)
 
 
@@ -224,8 +221,8 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
         if len(held) > 1 and not listed:
             ambiguous.append((mention.text, held))
         if len(held) == 1 and not _names_fully(mention):
-            larger = [c for c in candidates if not corpus.holds(c) and _LEVEL_ORDER.get(c.level, 9)
-                      < _LEVEL_ORDER.get(held[0].level, 9)]
+            larger = [c for c in candidates
+                      if not corpus.holds(c) and LEVELS.index(c.level) < LEVELS.index(held[0].level)]
             if larger:
                 also_named.append((mention.text, held[0], larger))
         if held:

@@ -61,8 +61,12 @@ def _conv(conv: dict | None) -> dict:
             "turns": [dict(turn) for turn in conv.get("turns") or [] if isinstance(turn, dict)]}
 
 
+def _finished(turns: list[dict]) -> int:
+    return sum(1 for turn in turns if turn.get("done"))
+
+
 def _where(conv: dict) -> tuple[str, int]:
-    return conv["id"], sum(1 for turn in conv["turns"] if turn.get("done"))
+    return conv["id"], _finished(conv["turns"])
 
 
 def _settle(conv: dict) -> None:
@@ -143,7 +147,7 @@ def status(mode: str, conv: dict, lang: str, *, rows=None, filters=(None, None, 
     label = mode_label(mode, settings.llm_model, settings.llm_configured, last, lang)
     return status_html(mode=label, index=index, scope_reports=in_scope, total_reports=len(rows),
                        last=last if last and last.get("ok") else None, error=error,
-                       answers=sum(1 for turn in conv["turns"] if turn.get("done")), lang=lang)
+                       answers=_finished(conv["turns"]), lang=lang)
 
 
 def library_updates(rows, filters, lang: str, doomed: str | None = None) -> list:
@@ -386,7 +390,8 @@ def poll(conv, seen, mode: str, places, years, reports, doomed, request: gr.Requ
     jobs = jobs_html(conv["owner"], lang)
     jobs_out = jobs if jobs != seen.get("jobs") else gr.skip()
     seen["jobs"] = jobs
-    if seen.get("gen") == QUEUE.generation:
+    generation = QUEUE.generation  # read before the library: a change during the read is drawn next tick
+    if seen.get("gen") == generation:
         return [jobs_out, *[gr.skip()] * 6, seen]
     _, rows = _rows(conv["owner"])
     filters = (places, years, reports)
@@ -395,7 +400,7 @@ def poll(conv, seen, mode: str, places, years, reports, doomed, request: gr.Requ
     if _moved_on(conv) and seen.get("stale", 0) < STALE_RETRIES:
         seen["stale"] = seen.get("stale", 0) + 1
         return [jobs_out, *library, gr.skip(), seen]
-    seen.update(gen=QUEUE.generation, stale=0)
+    seen.update(gen=generation, stale=0)
     return [jobs_out, *library, line, seen]
 
 
