@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from .config import ChunkerSettings
 from .ingest.documents import trim_span
-from .ingest.periods import running_year
+from .ingest.periods import PARTED_KINDS, running_year
 from .textnorm import to_simplified
 from .types import Chunk, Document, ReportFacts
 
@@ -56,7 +56,7 @@ def section_years(facts: ReportFacts, offset: int) -> tuple[int, ...]:
     """Years the text at `offset` is about: a work report's review part is about N-1 (and, when it
     looks back, the years before), its planning part about N; other reports keep their own years."""
     plan = facts.plans_for
-    if facts.kind != "work_report" or facts.plan_start is None or plan is None:
+    if facts.kind not in PARTED_KINDS or facts.plan_start is None or plan is None:
         return facts.years
     if offset >= facts.plan_start:
         return tuple(y for y in facts.years if y >= plan)

@@ -10,6 +10,7 @@ from rag.answering.extractive import (
     at_asked_session,
     defines_asked_term,
     metric_names,
+    metric_span_end,
     names_other_metric,
     sentence_tokens,
 )
@@ -127,6 +128,9 @@ def test_a_name_repeated_after_the_place_it_was_resolved_to_is_that_place():
     analysis = analyse("福州市鼓楼区2023年鼓楼区的地区生产总值是多少?", corpus)
     assert [p.key for p in analysis.places] == ["福建省/福州市/鼓楼区"] and analysis.ambiguous == []
     assert analyse("鼓楼区2023年地区生产总值是多少?", corpus).ambiguous  # named alone, it stays ambiguous
+    # written bare first, then told apart ("…不止一个,福州的那个鼓楼区")
+    analysis = analyse("鼓楼区不止一个,福州的那个鼓楼区面积是多少?", corpus)
+    assert [p.key for p in analysis.places] == ["福建省/福州市/鼓楼区"] and analysis.ambiguous == []
 
 
 def test_the_amount_clause_still_answers_gdp_beside_per_capita():
@@ -366,3 +370,53 @@ def test_which_day_is_how_a_question_asks():
     weights = SentenceScorer({"改名": 3.8, "更名": 3.8}, ExtractiveConfig()).query_weights(
         analyse("吉林省西安市是哪一天改名为辽源市的?"))
     assert not {"哪一天", "一天"} & set(weights) and "更名" in weights
+
+
+def test_a_rank_dated_by_year_answers_that_year():
+    sentence = "全省县域综合排名由2016年的第60名上升至2019年的第35名。"
+    assert _value(sentence, "肇源县2019年在全省县域综合排名中位列第几?") == "第35名"
+    assert _value(sentence, "肇源县2016年在全省县域综合排名中位列第几?") == "第60名"
+
+
+def test_a_rate_per_thousand_answers_a_rate_and_a_head_count_in_its_measure():
+    assert _value("全年出生人口542人,出生率为5.20‰;死亡人口994人。", "汾西县2021年的人口出生率是多少?") == "5.20‰"
+    analysis = analyse("乐山市市中区2022年生猪出栏多少头?")
+    assert asked_unit(analysis) == "头"
+    assert _value("新改扩建生猪规模养殖场11个,生猪出栏32.93万头。", "乐山市市中区2022年生猪出栏多少头?") == "32.93万头"
+
+
+def test_a_figure_of_the_next_metric_is_not_the_asked_ones():
+    sentence = "全县地区生产总值年均增长3.7%,社会消费品零售总额年均增长7%,固定资产投资累计完成149.8亿元。"
+    assert metric_span_end(sentence, sentence.index("年均")) == sentence.index(",社会")
+    assert _value(sentence, "肇源县2020年地区生产总值总量是多少亿元?") != "149.8亿元"
+    # the same metric goes on past a comma: its growth, its share, a bracketed note
+    for same in ("地区生产总值337.87亿元(预计数,下同),同比增长9.6%。", "地区生产总值2306460万元,按可比价计算,同比增长4.2%;",
+                 "民营经济增加值83.75亿元,增长9.5%,占全县GDP比重为59.6%。"):
+        assert metric_span_end(same, 6) == len(same) - 1
+
+
+def test_gdp_written_in_a_sentence_is_the_asked_gross_regional_product():
+    analysis = analyse("丰城市2019年的GDP是多少?")
+    assert not claim_problems("517", "全市GDP完成517亿元,增长7.3%;", None, analysis, ["地区生产总值"], True)
+
+
+def test_what_the_asker_sets_aside_is_not_asked():
+    assert analyse("丰城市2019年的GDP是多少?(注意不是2021年的数)").years == [2019]
+    assert "固定资产投资" not in analyse("封丘县2024年规上工业增加值增速在全市排第几?别跟固定资产投资的排位搞混。").simplified
+    assert analyse("大理市2019年的地区生产总值与2021年相比,各是多少?").years == [2019, 2021]
+    assert analyse("大理市2021年地区生产总值比2019年增长多少?").years == [2021]
+
+
+def test_a_plan_report_that_stops_inside_its_review_is_all_review():
+    text = ("关于某区2021年国民经济和社会发展计划执行情况及2022年计划草案的报告\n各位代表:\n现将2021年计划执行情况及2022年"
+            "计划草案提请大会审议。\n一、2021年国民经济和社会发展计划执行情况\n" + "预计,全年实现地区生产总值突破700亿元,同比增长8%以上。" * 8)
+    facts = read_facts(text, 0, len(text), text.split("\n")[0])
+    assert facts.kind == "plan_execution" and facts.plan_year == 2022 and facts.plan_start == len(text)
+    planned = text + "\n二、2022年国民经济和社会发展计划草案\n主要预期目标是:地区生产总值增长7%。"
+    facts = read_facts(planned, 0, len(planned), text.split("\n")[0])
+    assert facts.plan_start == planned.index("二、2022年")
+
+
+def test_a_plan_being_carried_out_does_not_make_a_text_that_plan():
+    assert report_kind("2022年是党的二十大召开之年,也是全面实施\"十四五\"规划的关键之年", "") != "five_year_plan"
+    assert report_kind("某县国民经济和社会发展第十四个五年规划纲要", "") == "five_year_plan"

@@ -20,7 +20,7 @@ SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 TARGET_CUE = re.compile(r"预期目标|预期性|主要目标|目标[是为：:]|目标任务是|力争|争取[达实到]|计划[到达实完]|将达到|要达到|"
                         r"奋斗目标|发展目标")
 PER_CAPITA = re.compile(r"人均|per capita|per-capita", re.I)
-RATE_UNIT = re.compile(r"\s*(?:%|％|个百分点|百分点)")
+RATE_UNIT = re.compile(r"\s*(?:%|％|‰|个百分点|百分点)")
 PER_HEAD_METRIC = re.compile(r"居民[^,，;；。]{0,4}(?:可支配收入|纯收入|消费支出)")
 PER_CAPITA_REACH = 12  # 人均 qualifies a number written this many characters after it
 

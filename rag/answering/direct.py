@@ -18,11 +18,12 @@ from .extractive import (
     TARGET_ASKED,
     asks_amount,
     at_asked_session,
+    metric_span_end,
 )
 
 # a figure after three capitals is still one ("(GDP161.19亿元"), not the 2.5 of PM2.5 or the 4 of 4G
 UNITS = (r"周年|亿斤|万斤|斤|微克/立方米|毫克/立方米|微克|毫克|公斤|千克|立方米|千瓦时|万千瓦|千瓦|兆瓦|标箱|小时|分钟|岁|万亿元|亿元|万元|元|亿美元|万美元|美元|平方公里|平方千米|平方米|万平方米|公里|千米|公顷|万亩|亩|万吨|吨|万人次|人次|万人|人|"
-         r"万户|户|头只|头|只|个百分点|百分点|%|％|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|起|场|例|艘|架|册|篇|株|棵|万|亿")
+         r"万户|户|头只|头|只|个百分点|百分点|%|％|‰|倍|家|个|项|台|套|座|所|条|件|辆|张|天|处|批|宗|名|位|起|场|例|艘|架|册|篇|株|棵|万|亿")
 QUANTITY = re.compile(rf"(?:(?<![\d.A-Za-z])|(?<=[A-Z]{{3}}))((?<![\d.])-?\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:[-~～]\d+(?:\.\d+)?(?=\s*[%％]))?)\s*"
                       rf"(?:[多余](?=(?:万亿|亿|万|千|百)?(?:{UNITS})))?((?:万亿|亿|万|千|百)?(?:{UNITS})|万亿|亿|万)?")  # "20多个"
 QUOTES = set("“”\"'‘’「」")
@@ -147,7 +148,7 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
     if session:
         return session.group()  # "第七届人民代表大会第八次会议", not the 第八 of a rank
     if RANK_ASKED.search(analysis.simplified):
-        return _rank(text, metric_words)
+        return _rank(text, metric_words, analysis.asked_years)
     if RATIO_ASKED.search(analysis.simplified) and _ratio(text):
         return _ratio(text)
     quantities = _quantities(text)
@@ -159,18 +160,23 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
     elif SHARE_HEADS & set(metric_words) or any(w.endswith("率") and len(w) >= 3 for w in metric_words[:2]) \
             or SHARE_ASKED.search(analysis.simplified):
         # "先进产能占比达到多少" asks a share, not 煤炭产量1.56亿吨; "城镇化率" a rate, not 常住人口27.36万人
-        quantities = [q for q in quantities if q.group(2) in RATE_UNITS[:4]] or quantities
-    anchor = -1
+        quantities = [q for q in quantities if q.group(2) in RATE_UNITS[:5]] or quantities
+    anchor = anchor_end = -1
     for word in metric_words:  # the most telling question word the sentence holds
         position = _best_occurrence(text, word, _without_places(analysis))
         if position >= 0:
-            anchor = position
+            anchor, anchor_end = position, position + len(word)
             head = next((h for h in metric_words if h in HEAD_WORDS and h not in word), None)
             later = text.find(head, position + len(word), position + len(word) + HEAD_REACH) if head else -1
             if later >= 0:
-                anchor = later  # "烤烟种植面积32千公顷,增长9.1%;产量0.55万吨": the asked head after the asked word
+                anchor, anchor_end = later, later + len(head)  # "烤烟种植面积32千公顷,增长9.1%;产量0.55万吨": the asked head
             break
     after = [q for q in quantities if q.start() > anchor]
+    if anchor >= 0:  # "地区生产总值年均增长3.7%,…,固定资产投资累计完成149.8亿元": not another metric's figure
+        own = [q for q in after if q.start() < metric_span_end(text, anchor_end)]
+        if not own and after and asked_unit:
+            return None  # the asked metric's own clauses state nothing in the asked unit
+        after = own or after
     counted = _counted_before(text, anchor, quantities, asked_unit, after, metric_words)
     if counted is not None:
         return _as_written(text, counted)
@@ -358,11 +364,19 @@ def says_change(value: str) -> bool:
 RANK = re.compile(r"(?:全(?:国|省|市|州|区|县)|[省市州区县]内)?(?:第[一二三四五六七八九十百\d]+(?:位|名)?|首位)")
 
 
-def _rank(text: str, metric_words: list[str]) -> str | None:
-    """"总量稳居全市第三": the first rank written after the asked metric (or anywhere, when it is not named)."""
+def _rank(text: str, metric_words: list[str], years: set[int]) -> str | None:
+    """"总量稳居全市第三": the first rank written after the asked metric (or anywhere, when it is not named);
+    of ranks dated "由2016年的第60名上升至2019年的第35名", the one of the asked year."""
     anchor = next((text.find(w) for w in metric_words if w in text), 0)  # the most specific name written
     ranks = [m for m in RANK.finditer(text) if m.start() >= anchor] or list(RANK.finditer(text))
+    dated = {m.start(): RANK_YEAR.search(text, max(0, m.start() - RANK_YEAR_REACH), m.start()) for m in ranks}
+    ranks = [m for m in ranks if dated[m.start()] and int(dated[m.start()].group(1)) in years] or [
+        m for m in ranks if not dated[m.start()]] or ranks
     return ranks[0].group() if ranks else None
+
+
+RANK_YEAR = re.compile(r"((?:19|20)\d{2})年(?:的|末|底)?\s*(?:(?:全(?:国|省|市|州|区|县)|[省市州区县]内)\S{0,4}?)?$")
+RANK_YEAR_REACH = 14
 
 
 QUALIFIER = re.compile(r"\s*(左右|以上|以下|以内|多)")
@@ -414,7 +428,7 @@ def _as_written(text: str, quantity: re.Match, with_change: bool = False) -> str
 
 
 CHANGE_ASKED = re.compile(r"提高|提升|增加|增长|下降|减少|变化|change|increase|decrease|rise|fall|grow", re.I)
-RATE_UNITS = ("%", "％", "个百分点", "百分点", "倍")
+RATE_UNITS = ("%", "％", "‰", "个百分点", "百分点", "倍")
 
 
 def is_rate(value: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..ingest.periods import PERIOD, TOPIC_YEAR, running_year
+from ..ingest.periods import PARTED_KINDS, PERIOD, TOPIC_YEAR, running_year
 from ..places.gazetteer import short_name
 from ..retrieval.dictionary import english_wordings
 from ..retrieval.fusion import place_match
@@ -40,7 +40,7 @@ QUOTED_NAME = re.compile(r"“[^”]{2,30}”|(?:是|相当于)(?:19|20)\d{2}年
 
 
 YEAR_SPAN = re.compile(r"(?:19|20)\d{2}\s*年?\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年")  # a period, not its last year
-ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)((?:万|亿|千|百)?(?:元|平方米|平方公里|公里|人次|人|个|家|台|宗|套|座|所|吨|亩|项|件|辆|张|户|天|起|场|次|例|艘|架|册|篇|株|棵))")
+ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)((?:万|亿|千|百)?(?:元|平方米|平方公里|公里|人次|人|个|家|台|宗|套|座|所|吨|亩|项|件|辆|张|户|天|起|场|次|例|艘|架|册|篇|株|棵|头|只|羽|公顷|立方米|千瓦时|千瓦|名|位|批|处))")
 ENGLISH_UNITS = {"people": "人", "persons": "人", "residents": "人", "households": "户", "enterprises": "家",
                  "companies": "家", "firms": "家", "projects": "个", "villages": "个", "days": "天"}
 ENGLISH_UNIT_ASKED = re.compile(r"\bhow many (?:\w+ ){0,2}?(" + "|".join(ENGLISH_UNITS) + r")\b", re.I)
@@ -74,14 +74,16 @@ HEADER_CHARS = 600  # where a report names who delivers it
 TARGET_ASKED = re.compile(r"目标|预期|计划|规划|力争|target|goal|plan|aim|expected|projected", re.I)
 # "…各是多少?哪一年更高?": the comparison a reader draws from the figures, not words a sentence holds
 # "哪个更大", "哪个面积更大" (the metric between is kept: `without_which_is_more`)
-WHICH_IS_MORE = re.compile(r"(?:哪(?:一年|一个|个|家|里|边)?|谁)(?:的)?([\u4e00-\u9fff]{0,6}?)(?:更|最|较)[\u4e00-\u9fff]{1,2}")
+WHICH_IS_MORE = re.compile(r"(?:哪(?:一年|一个|个|家|里|边)?|谁)(?:的)?([\u4e00-\u9fff]{0,6}?)"
+                           r"(?:(?:更|最|较)[\u4e00-\u9fff]{1,2}|[大小多少高低快慢长短](?![\u4e00-\u9fff]))")  # 哪个面积大?
 
 
 def without_which_is_more(text: str) -> str:
     return WHICH_IS_MORE.sub(lambda m: f" {m.group(1)} ", text)
 
 EXPANDED = set(ENGLISH_TERMS) | set(CHINESE_SYNONYMS)
-ASKING = {"截至", "截止", "各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是", "哪一年", "哪年", "一年", "哪一天", "哪天", "一天", "何时", "一共", "总共", "哪里", "哪儿", "何处", "在哪", "两者", "二者", "两地", "两次", "两份"}
+ASKING = {"截至", "截止", "各是", "各为", "各有", "各自", "分别是", "分别为", "为多少", "有多少", "是什么", "有哪些", "哪些是", "哪一年", "哪年", "一年", "哪一天", "哪天", "一天", "何时", "一共", "总共", "哪里", "哪儿", "何处", "在哪", "两者", "二者", "两地", "两次", "两份", "那个", "这个", "哪个"}
+NOT_ONE = re.compile(r"(?:不止|不只|不仅)一个")  # "鼓楼区不止一个": how the question tells the place apart
 
 INTERROGATIVE = re.compile(r"^第?几(?![乎何])|几$")  # 第几, 几届, 第几次: a question word, never a report's
 
@@ -180,7 +182,7 @@ class SentenceScorer:
 
     def query_weights(self, analysis: QueryAnalysis) -> dict[str, float]:
         # Places, years and plan periods were matched at the report level; sentences rarely repeat them.
-        asked = SESSION_NAMED.sub(" ", without_which_is_more(PERIOD.sub(" ", analysis.simplified)))
+        asked = NOT_ONE.sub(" ", SESSION_NAMED.sub(" ", without_which_is_more(PERIOD.sub(" ", analysis.simplified))))
         for year in {*analysis.years, *analysis.report_years}:  # "2023年县…" would leave jieba's 年县
             asked = re.sub(rf"{year}\s*年?", " ", asked)
         tokens = self._rejoined(tokenize(" ".join([asked, *analysis.expansions])))
@@ -260,13 +262,13 @@ class SentenceScorer:
             return 0.0
         config = self.config
         text = squeeze_spaces(sentence.text)
-        simple = to_simplified(text)  # converted once: every check below reads it
+        simple = report_wording(to_simplified(text))  # converted once: every check below reads it; GDP is 地区生产总值
         bare = re.sub(r"[\W_]", "", simple)
         if bare and bare in re.sub(r"[\W_]", "", to_simplified(passage.title)) and not _states_quantity(text, dates=True) \
                 and not (WHO_ASKED.search(analysis.simplified) and OFFICIAL.search(text)):
             return 0.0  # the title written again as a heading ("政 府 工 作 报 告") says nothing; a page titled
             # by its first sentence ("2009年实现国内生产总值98.93亿元…") still states its figures
-        tokens = sentence_tokens(text, weights)
+        tokens = sentence_tokens(simple, weights)
         if names_other_metric(analysis.simplified, simple):
             return 0.0
         context = self._title_tokens(passage.title)  # the report's title is context for every sentence
@@ -432,7 +434,7 @@ METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|增加值|�
 
 
 GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|\bgrow|\bgrew\b|\bincrease|\brise|\brose\b|how fast", re.I)  # not enterprises
-RATE_FIGURE = re.compile(r"\d\s*(?:%|％|个百分点|百分点|倍)")
+RATE_FIGURE = re.compile(r"\d\s*(?:%|％|‰|个百分点|百分点|倍)")
 METRIC_SPAN_END = re.compile(r"[。；;]")  # a metric's figures run to its sentence's or clause's end
 MIN_METRIC_TAIL = 4  # 可支配收入: the shortest tail of an asked metric that still names it
 
@@ -447,16 +449,38 @@ def _rates_only(text: str, analysis: QueryAnalysis, asked_unit: str | None, head
     tail = next((metric[i:] for i in range(len(metric) - MIN_METRIC_TAIL + 1) if metric[i:] in text), None)
     if tail is None:
         return False
-    spans = []
-    for match in re.finditer(re.escape(tail), text):
-        end = METRIC_SPAN_END.search(text, match.end())
-        spans.append(text[match.end():end.start() if end else len(text)])
+    spans = [text[match.end():metric_span_end(text, match.end())] for match in re.finditer(re.escape(tail), text)]
     return all(RATE_FIGURE.search(span) and not amount.search(span) for span in spans)
 
 
+# What may lead a clause that goes on stating the same metric ("…完成517亿元,增长7.3%", "…,总量居全省第5"):
+# verbs, adverbs and qualifiers; a clause led by anything else names a metric of its own
+SAME_METRIC_LEAD = re.compile(r"(?:同比|比上年|较上年|与上年|同口径|按可比价格?计算|可比价格?|年均|累计|全年|预计|初步|其中|总量|总额|规模|增速|增幅|"
+                              r"分别|完成|实现|达到了|达到|达|为|是|增长|下降|提高|提升|增加|减少|上升|回落|突破|超过|首次|"
+                              r"连续|保持|位居|居|列|排名|排|占|比|较|约|共|合计|总计|了|的|在|全[国省市州区县])+")
+BRACKETED = re.compile(r"[(（][^()（）]*[)）]")
+SHARE_LEAD = re.compile(r"\s*(?:占|对|拉动|带动)")
+NEXT_CLAUSE = re.compile(r"[,，]\s*([^,，;；。\d]*)")
+
+
+def metric_span_end(text: str, start: int) -> int:
+    """Where the figures of a metric named right before `start` end: at its clause's end (。；), or earlier, at
+    a comma after which a clause names another metric ("地区生产总值年均增长3.7%,社会消费品零售总额…")."""
+    end = METRIC_SPAN_END.search(text, start)
+    stop = end.start() if end else len(text)
+    text = BRACKETED.sub(lambda m: " " * len(m.group()), text)  # "337.87亿元(预计数,下同)": no clause ends inside
+    for clause in NEXT_CLAUSE.finditer(text, start, stop):
+        if SHARE_LEAD.match(clause.group(1)):
+            continue  # "…,占全县GDP比重为59.6%", "…,对GDP的贡献率为65.1%": the same metric's share or part
+        lead = SAME_METRIC_LEAD.sub("", clause.group(1).replace(" ", ""))
+        if len(re.findall(r"[\u4e00-\u9fff]", lead)) >= 2:
+            return clause.start()
+    return stop
+
+
 def metric_form(text: str) -> str:
-    """A metric's name in one wording: 规模以上工业增加值 is 规上工业增加值, 投资总额 is 投资额."""
-    return text.replace("规模以上", "规上").replace("总额", "额")
+    """A metric's name in one wording: 规模以上工业(企业)增加值 is 规上工业增加值, 投资总额 is 投资额, GDP is 地区生产总值."""
+    return report_wording(text).replace("规模以上", "规上").replace("总额", "额").replace("工业企业增加值", "工业增加值")
 
 
 MONTHS = re.compile(r"\d{1,2}\s*[-—–~至到]\s*\d{1,2}\s*月(?:份)?|\d{1,2}\s*月(?:份|末|底)?|上半年|下半年|前三季度|[一二三四]季度")
@@ -760,7 +784,12 @@ def part_years_of(sentence: Sentence, passage: Passage) -> set[int]:
     """The years the part of a report holding `sentence` is about, when the sentence names none: a work
     report's review or plan year; for a report of no year, its paragraph's or its heading's."""
     facts = passage.facts
+    if facts is not None and facts.kind in PARTED_KINDS and sentence.start - facts.doc_start < HEADER_REACH:
+        return set(facts.years) | ({facts.year} if facts.year else set())  # its title, date and speaker lines
     return primary_years(passage) if facts is not None and facts.years else paragraph_year(sentence, passage)
+
+
+HEADER_REACH = 150  # characters from a report's start that hold its title, date and speaker lines
 
 
 def paragraph_year(sentence: Sentence, passage: Passage) -> set[int]:
@@ -789,7 +818,7 @@ def primary_years(passage: Passage) -> set[int]:
     """The year a sentence that names none is about: last year in a work report's review part (the five
     years it may look back over count only when named), this year in its planning part."""
     facts, years = passage.facts, set(passage.years)
-    plan = facts.plans_for if facts is not None and facts.kind == "work_report" else None
+    plan = facts.plans_for if facts is not None and facts.kind in PARTED_KINDS else None
     if not plan or not years:
         return years
     if all(y < plan for y in years):

@@ -14,7 +14,7 @@ from ..places import Place, find_mentions, gazetteer
 from ..places.mentions import MIN_ALIAS, alias_table, placed_under, plain_pinyin, word_bounds
 from ..textnorm import arabic_years, to_simplified
 from ..types import ReportFacts
-from .periods import periods_named, plan_section_start
+from .periods import PARTED_KINDS, periods_named, plan_part_start
 
 KIND_PATTERNS = (  # first match wins: a plan-execution report also says 计划
     ("plan_execution", re.compile(r"计划执行情况|计划草案|预算执行情况")),
@@ -78,7 +78,7 @@ def read_facts(text: str, start: int, end: int, title: str, file_name: str | Non
     planned = plan_year(kind, year, simple_title, body)
     if kind == "plan_execution" and planned:
         year = planned  # "2020年…计划执行情况与2021年…计划草案的报告" is given in 2021
-    plan_start = plan_section_start(text, start, end, planned) if kind == "work_report" else None
+    plan_start = plan_part_start(text, start, end, planned, body) if kind in PARTED_KINDS else None
     return ReportFacts(title=title, place=place.key if place else None, level=place.level if place else None,
                        year=year, kind=kind, years=tuple(sorted(years_covered(kind, planned or year, simple_title, body,
                                                          year if _given_mid_year(year, body) else None))),
@@ -86,7 +86,12 @@ def read_facts(text: str, start: int, end: int, title: str, file_name: str | Non
                        place_candidates=tuple(p.key for p in namesakes), plan_year=planned)
 
 
+# "全面实施“十四五”规划的关键之年": a plan being carried out is named, the text is not that plan
+PLAN_CARRIED_OUT = re.compile(r"(?:实施|落实|推进|贯彻|执行)[“\"]?[十一二三四五六七八九]{1,2}五[”\"]?规划")
+
+
 def report_kind(title: str, head: str) -> str:
+    title, head = PLAN_CARRIED_OUT.sub("", title), PLAN_CARRIED_OUT.sub("", head)
     if NEWS_WORDS.search(title):
         return "news"  # "…会议隆重开幕 张军作政府工作报告" is a headline about the report
     for kind, pattern in KIND_PATTERNS:

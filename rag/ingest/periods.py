@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from ..textnorm import arabic_years
+
 _DIGITS = "一二三四五六七八九"
 # 十四五 (three characters) is unambiguous; 十五/九五 need quotes or a following 规划/时期 to be a plan.
 PERIOD = re.compile(r"[“\"]?(十[一二三四五六七八九]|十|[一二三四五六七八九])五[”\"]?(规划|时期|期间|计划|末|初|以来)?")
@@ -18,6 +20,7 @@ PLAN_HEADING = re.compile(
     r"经济社会发展(?:的)?(?:主要)?(?:预期)?目标)"
     r"|[“\"]?十[一二三四五六七八九]五[”\"]?时期的?(?:奋斗目标|主要目标|目标任务)")
 MIN_SHARE = 0.2  # headings in the first fifth are summaries, not the turning point
+PARTED_KINDS = ("work_report", "plan_execution")  # reports that review last year, then plan this one
 
 
 def plan_number(token: str) -> int:
@@ -68,6 +71,45 @@ def plan_section_start(text: str, start: int, end: int, year: int | None) -> int
         if match.group(1) is None or int(match.group(1)) == year:
             return match.start()
     return None
+
+
+# How a report's planning part opens: a sentence or heading opening with this year or next, a numbered heading
+# naming targets or tasks, or their statement ("主要预期目标是:"); "完成了…确定的目标任务" is a review's
+PLAN_CUE = r"预期目标|主要目标|目标任务|总体要求|指导思想|工作安排|工作部署|重点工作|主要任务|计划草案|计划安排"
+SENTENCE_OPENING = r"(?:^|[。！？!?；;\n])\s*(?:[（(]?[一二三四五六七八九十]{1,3}[、)）.]\s*)?"
+PLAN_HEADING_LINE = (r"(?m:^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])[^\n。]{0,30}(?:"
+                     + PLAN_CUE + "))")
+PLAN_STATED = "(?:" + PLAN_CUE + ")(?:是|为)?[:：]"
+
+
+# "二、2022年国民经济和社会发展计划草案": a heading line opening a plan-execution report's plan part
+PLAN_DRAFT_HEADING = re.compile(r"(?m)^[ \t]*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])?[ \t]*"
+                                r"((?:19|20)\d{2}|[二〇零一三四五六七八九]{4})[ \t]*年(?:国民经济和社会发展|國民經濟和社會發展)?"
+                                r"(?:计划|計劃)(?:草案|安排)?(?:[(（]草案[)）])?[ \t]*$")
+
+
+def arabic_year(written: str) -> int:
+    """2022 from "2022" or "二〇二二"."""
+    return int(written) if written.isdigit() else int(arabic_years(written + "年")[:-1])
+
+
+def _plan_turn(year: int) -> re.Pattern:
+    return re.compile(f"{SENTENCE_OPENING}(?:今年|明年|{year}\\s*年)|{PLAN_HEADING_LINE}|{PLAN_STATED}")
+
+
+def plan_part_start(text: str, start: int, end: int, year: int | None, simplified: str) -> int | None:
+    """Where the report of `year` in text[start:end] starts planning: its plan heading; `end` when the text
+    never turns to planning (an opening excerpt that stops inside the review); None when it does but no
+    heading says where. `simplified` is the report's text in simplified script with Arabic years."""
+    found = plan_section_start(text, start, end, year)
+    if found is not None or year is None:
+        return found
+    for match in PLAN_DRAFT_HEADING.finditer(text, start, end):  # a plan-execution report's second part
+        if arabic_year(match.group(1)) == year:
+            return match.start()
+    past_header = simplified[int(len(simplified) * MIN_SHARE):]
+    turns = _plan_turn(year).search(past_header)
+    return None if turns else end
 
 
 # "2023年,全区…", "（一）2022年…": a sentence about that year ("2016年以来", "2021至2025年" are spans, not topics)

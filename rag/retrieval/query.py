@@ -27,6 +27,10 @@ MAX_K = 100
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?\s*(?:-|—|–|~|～|至|到|to)\s*((?:19|20)\d{2})(?!\d)")
+# "…是多少?(注意不是2021年的数)", "…排第几?别跟固定资产投资的排位搞混。": what the asker sets aside is not asked
+_SET_ASIDE = re.compile(r"(?<=[?？。.!！,，;；\s])\s*[(（]?\s*(?:请?注意)?[,，:：]?\s*(?:别跟|别和|别与|别把|不要跟|不要和|不要与|不要把|"
+                        r"不是|并非|而非|而不是|不含|不包括)[^?？。!！]*[)）]?\s*[。.!！?？]?\s*$")
+_BOTH_ASKED = re.compile(r"各是|各为|各有|各自|分别|\b(?:each|both|respectively)\b", re.I)
 _SINCE = re.compile(r"\s*年?\s*以来")
 _BASE_YEAR = re.compile(r"(?:比|较|相比|与|同)\s*$|compared (?:to|with)\s*$|than\s*$|since\s*$")
 _JOINED_YEARS = re.compile(r"((?:19|20)\d{2})年?\s*(?:和|与|及|、|以及|,|，)\s*(?=((?:19|20)\d{2}))")
@@ -40,7 +44,7 @@ _JOINER = re.compile(r"[和与及、,，\s]+$")
 # "石桥头镇2022年上半年和襄阳市2022年的…增速": a part of the year is when, not words of the place's own
 _PART_OF_YEAR = re.compile(r"上半年|下半年|前三季度|[一二三四1-4]季度|\d{1,2}\s*[-—–~至到]\s*\d{1,2}\s*月(?:份)?|全年|年末|年底")
 _LEVEL_AFTER = "(?:自治)?[" + "".join(sorted(LEVEL_SUFFIX)) + "]?"  # what may follow a short name as written ("保亭" + "县")
-_QUALIFIER_GAP = re.compile(r"[\s,，、的()（）]*|\s*(?:of|in|,)\s*|'s\s*|’s\s*", re.I)
+_QUALIFIER_GAP = re.compile(r"[\s,，、的()（）]*|的?(?:那|这)一?个|\s*(?:of|in|,)\s*|'s\s*|’s\s*", re.I)  # 福州的那个鼓楼区
 
 
 @dataclass
@@ -172,6 +176,21 @@ def _qualifies(outer: Mention, inner: Mention, text: str) -> bool:
     return bool(_QUALIFIER_GAP.fullmatch(gap) or (first is inner and _LISTED_QUALIFIERS.fullmatch(gap)))
 
 
+def _narrowed(mention: Mention, mentions: list[Mention], qualifiers: set[int], text: str) -> tuple[list[Place], bool]:
+    """A mention's candidates as the places written to locate it narrow them, and whether those are listed
+    ("两个城关区(兰州、拉萨)": each listed qualifier keeps its own namesake)."""
+    candidates = list(mention.candidates)
+    outers = [o for o in mentions if id(o) in qualifiers and _qualifies(o, mention, text)]
+    listed = len(outers) > 1 and all(_LISTED_QUALIFIERS.fullmatch(text[mention.end:o.start]) for o in outers)
+    if listed:
+        candidates = [c for c in candidates if any(
+            c.is_within(o) for outer in outers for o in outer.candidates)] or candidates
+    else:  # each qualifier narrows the last ("甘肃兰州的城关区")
+        for outer in outers:
+            candidates = [c for c in candidates if any(c.is_within(o) for o in outer.candidates)] or candidates
+    return candidates, listed
+
+
 def _names_fully(mention: Mention) -> bool:
     """A full name (龙岗区) or a pinyin name with its level ("Gulou District") names places, not a word."""
     return mention.kind == "name" or (mention.kind == "pinyin" and " " in mention.text.strip())
@@ -204,20 +223,17 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
     missing: list[Place] = []
     ambiguous: list[tuple[str, list[Place]]] = []
     also_named: list[tuple[str, Place, list[Place]]] = []
+    narrowed = {id(m): _narrowed(m, mentions, qualifiers, text) for m in mentions}
     for mention in mentions:
         if id(mention) in qualifiers or _NOT_ASKED.search(text, max(0, mention.start - 4), mention.start):
             continue  # a qualifier, or a place the question sets aside ("上蔡县(不是驿城区)")
-        candidates = list(mention.candidates)
-        outers = [o for o in mentions if id(o) in qualifiers and _qualifies(o, mention, text)]
-        listed = len(outers) > 1 and all(_LISTED_QUALIFIERS.fullmatch(text[mention.end:o.start]) for o in outers)
-        if listed:  # "两个城关区(兰州、拉萨)": each listed qualifier keeps its own namesake
-            candidates = [c for c in candidates if any(
-                c.is_within(o) for outer in outers for o in outer.candidates)] or candidates
-        else:  # each qualifier narrows the last ("甘肃兰州的城关区")
-            for outer in outers:
-                candidates = [c for c in candidates if any(c.is_within(o) for o in outer.candidates)] or candidates
+        candidates, listed = narrowed[id(mention)]
         held = [c for c in candidates if corpus is not None and corpus.holds(c)]
         held = [c for c in held if c in places] or held  # "沧州市新华区…新华百姓": the name again is the place named
+        if len(held) > 1:  # "鼓楼区不止一个,福州的那个鼓楼区": the name written qualified further on is that place
+            later = {c for m in mentions if m is not mention and m.text == mention.text and m.start > mention.start
+                     for c in narrowed[id(m)][0] if len(narrowed[id(m)][0]) == 1}
+            held = [c for c in held if c in later] or held
         if len(held) > 1 and not listed:
             ambiguous.append((mention.text, held))
         if len(held) == 1 and not _names_fully(mention):
@@ -250,7 +266,7 @@ def resolve_places(text: str, corpus: CorpusPlaces | None) -> ResolvedPlaces:
 
 def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     """Places (Chinese, traditional or pinyin, any level, abbreviated or full) and years in a question."""
-    simplified = to_simplified(question)
+    simplified = _SET_ASIDE.sub("", to_simplified(question))
     named = resolve_places(simplified, corpus)
     report_years = [int(a or b) for a, b in _REPORT_YEAR.findall(simplified)]
     for first, second in _JOINED_YEARS.findall(simplified):  # "2013年和2020年(两份)政府工作报告": both reports
@@ -261,8 +277,9 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
              if int(m.group(1)) < int(m.group(2))]
     for match in _YEAR.finditer(simplified):
         year = int(match.group(1))
-        if _BASE_YEAR.search(simplified[max(0, match.start() - 16):match.start()]):
-            continue  # 比2015年增长: a base of comparison, not the year asked about
+        if _BASE_YEAR.search(simplified[max(0, match.start() - 16):match.start()]) \
+                and not _BOTH_ASKED.search(simplified):
+            continue  # 比2015年增长: a base of comparison, not the year asked about ("…与2021年相比,各是多少" asks both)
         if _SINCE.match(simplified, match.end()) or any(a <= match.start() < b for a, b, _ in spans):
             continue  # "2016年以来": since then, not that year; "2011-2015": a period
         if year not in years and year not in report_years and 1990 <= year <= 2100:
