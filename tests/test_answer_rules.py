@@ -420,3 +420,24 @@ def test_a_plan_report_that_stops_inside_its_review_is_all_review():
 def test_a_plan_being_carried_out_does_not_make_a_text_that_plan():
     assert report_kind("2022年是党的二十大召开之年,也是全面实施\"十四五\"规划的关键之年", "") != "five_year_plan"
     assert report_kind("某县国民经济和社会发展第十四个五年规划纲要", "") == "five_year_plan"
+
+
+def test_a_mongolian_name_is_heard_as_the_held_banner_it_sounds_like():
+    from rag.places import gazetteer
+    from rag.places.mentions import sound_alike
+    places = [gazetteer().by_key[key] for key in ("内蒙古自治区/兴安盟/科尔沁右翼中旗", "内蒙古自治区/兴安盟/科尔沁右翼前旗",
+                                                  "内蒙古自治区/兴安盟/扎赉特旗")]
+    assert [p.key for p in sound_alike("Horqin Right Middle Banner", places)] == ["内蒙古自治区/兴安盟/科尔沁右翼中旗"]
+    assert [p.key for p in sound_alike("Horqin Right Front Banner", places)] == ["内蒙古自治区/兴安盟/科尔沁右翼前旗"]
+    assert sound_alike("Hengzhou Right Middle Banner", places) == []
+
+
+def test_a_chart_caption_over_years_states_no_figure_and_a_count_beats_a_bare_number():
+    assert not _states_quantity("2012-2021年常住人口数及城镇化率")
+    sentence = "拥有一批国际自主定价权产品和国家863核心技术,攻克232项国家级和省市科技成果。"
+    assert _value(sentence, "How many scientific and technological achievements did Xiliuhe Town tackle?",
+                  "科技成果") == "232项"
+
+
+def test_the_year_a_multiple_is_of_is_no_asked_year():
+    assert analyse("平凉市2020年城乡居民人均可支配收入分别是2015年的几倍?").years == [2020]

@@ -124,6 +124,7 @@ def _count_before_word(text: str, analysis: QueryAnalysis, metric_words: list[st
 
 
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
+COUNT_ASKED = re.compile(r"\bhow many\b|多少(?![万亿千百]?元)|几", re.I)
 COUNT_MEASURES = ("个", "家", "项", "座", "所", "条", "件", "名", "位", "批", "处")
 COUNTED_NOUN = re.compile(r"(?:多少|几)([个家项座所台套条件名位批处])([\u4e00-\u9fff]{2,8})")
 
@@ -210,6 +211,9 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
         tight = [q for q in quantities if q.group(2) and any(
             len(w) >= 2 and text[max(0, q.start() - len(w)):q.start()] == w for w in metric_words)]
         chosen = tight[0] if tight else chosen
+    if not chosen.group(2) and COUNT_ASKED.search(analysis.simplified):  # "国家863核心技术,攻克232项…成果": a
+        counted = [q for q in after if q.group(2) in COUNT_MEASURES]  # how-many is answered by a count, not a name
+        chosen = counted[0] if counted else chosen
     if chosen.group(2) in ("个百分点", "百分点") and not CHANGE_ASKED.search(analysis.simplified):
         level = [q for q in after if q.group(2) in ("%", "％") and q.start() > chosen.start()]
         chosen = level[0] if level else chosen  # "比重提高15.6个百分点、达66.6%": a share asked is its level

@@ -40,7 +40,7 @@ QUOTED_NAME = re.compile(r"“[^”]{2,30}”|(?:是|相当于)(?:19|20)\d{2}年
 
 
 YEAR_SPAN = re.compile(r"(?:19|20)\d{2}\s*年?\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年")  # a period, not its last year
-ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)((?:万|亿|千|百)?(?:元|平方米|平方公里|公里|人次|人|个|家|台|宗|套|座|所|吨|亩|项|件|辆|张|户|天|起|场|次|例|艘|架|册|篇|株|棵|头|只|羽|公顷|立方米|千瓦时|千瓦|名|位|批|处))")
+ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)((?:万|亿|千|百)?(?:元|平方米|平方公里|公里|人次|人|个|家|台|宗|套|座|所|吨|亩|项|件|辆|张|户|天|起|场|次|例|艘|架|册|篇|株|棵|头|只|羽|公顷|立方米|千瓦时|千瓦|名|位|批|处|倍))")
 ENGLISH_UNITS = {"people": "人", "persons": "人", "residents": "人", "households": "户", "enterprises": "家",
                  "companies": "家", "firms": "家", "projects": "个", "villages": "个", "days": "天"}
 ENGLISH_UNIT_ASKED = re.compile(r"\bhow many (?:\w+ ){0,2}?(" + "|".join(ENGLISH_UNITS) + r")\b", re.I)
@@ -54,8 +54,9 @@ def in_unit(unit: str) -> re.Pattern:
 def asked_unit(analysis: QueryAnalysis) -> str | None:
     """The unit a how-many question asks in: 个 in "多少个", 人 in "how many people"."""
     match = ASKED_UNIT.search(analysis.simplified)
-    if match:
-        return match.group(1)
+    if match:  # "排第几位", "第几名" ask a rank, not a count of people
+        ranked = match.group(1) in ("名", "位") and analysis.simplified[max(0, match.start() - 1):match.start()] == "第"
+        return None if ranked else match.group(1)
     if not analysis.english or len(re.findall(r"\bhow (?:many|much)\b", analysis.simplified, re.I)) != 1:
         return None  # "how many projects …, and how many people …": no one unit
     english = ENGLISH_UNIT_ASKED.search(analysis.simplified)
@@ -419,7 +420,7 @@ DURATION = re.compile(r"(?:连续|近|过去|已|这)\s*\d{1,2}\s*(?:个)?年|\d
 def _states_quantity(text: str, durations: bool = False, dates: bool = False) -> bool:
     """A number that can answer "how many": digits (not years, list numbers, PM2.5, and spans of years such as
     连续4年 or dates and times such as 9月7日上午8時 unless `durations` or `dates` are asked for) or 七成, 十个, 两家."""
-    bare = YEAR_MENTION.sub("", text)
+    bare = YEAR_MENTION.sub("", YEAR_SPAN.sub("", text))  # "2012-2021年常住人口数及城镇化率" is a caption
     bare = bare if dates else DATE_OR_TIME.sub("", bare)
     bare = LIST_NUMBER.sub("", bare if durations else DURATION.sub("", bare))
     return bool(DIGIT.search(bare) or CHINESE_QUANTITY.search(bare))
@@ -699,7 +700,16 @@ def on_side(passage: Passage, side: QueryAnalysis) -> bool:
     if side.report_years and facts is not None and facts.year is not None and facts.year not in side.report_years:
         return False
     asked = side.asked_years
-    return not (asked and passage.years and not set(passage.years) & asked) or at_asked_session(passage, side)
+    return not (asked and passage.years and not set(passage.years) & asked) or at_asked_session(passage, side) \
+        or bool(asked & header_years(passage.start, facts))
+
+
+def header_years(offset: int, facts) -> set[int]:
+    """For text at `offset` among a work or plan report's title, date and speaker lines: the year it reviews and
+    the year it is given and plans for (never the five years it may look back over); empty elsewhere."""
+    if facts is None or facts.kind not in PARTED_KINDS or not facts.plans_for or offset - facts.doc_start >= HEADER_REACH:
+        return set()
+    return {facts.plans_for - 1, facts.plans_for} | ({facts.year} if facts.year else set())
 
 
 def about_asked(sentence: Sentence, passage: Passage, analysis: QueryAnalysis) -> bool:
@@ -784,8 +794,8 @@ def part_years_of(sentence: Sentence, passage: Passage) -> set[int]:
     """The years the part of a report holding `sentence` is about, when the sentence names none: a work
     report's review or plan year; for a report of no year, its paragraph's or its heading's."""
     facts = passage.facts
-    if facts is not None and facts.kind in PARTED_KINDS and sentence.start - facts.doc_start < HEADER_REACH:
-        return set(facts.years) | ({facts.year} if facts.year else set())  # its title, date and speaker lines
+    if header_years(sentence.start, facts):
+        return header_years(sentence.start, facts)
     return primary_years(passage) if facts is not None and facts.years else paragraph_year(sentence, passage)
 
 

@@ -249,7 +249,7 @@ SOUND_ALIKE = 0.8  # how close an English spelling's consonants must be to a cor
 def _consonants(spelled: str) -> str:
     """A spelling's consonant skeleton, with sounds English and pinyin write differently made one."""
     skeleton = re.sub(r"[aeiouyw'’ -]", "", spelled.lower())
-    skeleton = skeleton.translate(str.maketrans("rdbgv", "ltpkf"))
+    skeleton = skeleton.translate(str.maketrans("rdbgvk", "ltphfh"))  # Horqin is 科尔沁 (ke'erqin)
     return re.sub(r"(.)\1+", r"\1", skeleton)
 
 
@@ -271,6 +271,7 @@ def sound_alike(name: str, places: Iterable[Place]) -> list[Place]:
         if place.level != level or (endings and not place.name.endswith(endings)):
             continue
         core = next((place.name[:-len(e)] for e in LEVEL_ENDINGS if place.name.endswith(e)), place.name)
+        core = core.replace("翼", "")  # 科尔沁右翼中旗: "Horqin Right Middle Banner" writes no 翼 (wing)
         if directions:
             if not core.endswith(directions):
                 continue

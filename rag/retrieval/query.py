@@ -31,6 +31,7 @@ _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?\s*(?:-|—|–|~|～|�
 _SET_ASIDE = re.compile(r"(?<=[?？。.!！,，;；\s])\s*[(（]?\s*(?:请?注意)?[,，:：]?\s*(?:别跟|别和|别与|别把|不要跟|不要和|不要与|不要把|"
                         r"不是|并非|而非|而不是|不含|不包括)[^?？。!！]*[)）]?\s*[。.!！?？]?\s*$")
 _BOTH_ASKED = re.compile(r"各是|各为|各有|各自|分别|\b(?:each|both|respectively)\b", re.I)
+_MULTIPLE_OF = re.compile(r"\s*年?的?\s*(?:几|多少|[\d.]+|[一二三四五六七八九十两]+)\s*倍")
 _SINCE = re.compile(r"\s*年?\s*以来")
 _BASE_YEAR = re.compile(r"(?:比|较|相比|与|同)\s*$|compared (?:to|with)\s*$|than\s*$|since\s*$")
 _JOINED_YEARS = re.compile(r"((?:19|20)\d{2})年?\s*(?:和|与|及|、|以及|,|，)\s*(?=((?:19|20)\d{2}))")
@@ -280,6 +281,8 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
         if _BASE_YEAR.search(simplified[max(0, match.start() - 16):match.start()]) \
                 and not _BOTH_ASKED.search(simplified):
             continue  # 比2015年增长: a base of comparison, not the year asked about ("…与2021年相比,各是多少" asks both)
+        if _MULTIPLE_OF.match(simplified, match.end()):
+            continue  # "是2015年的几倍": the base a multiple is of, not the year asked about
         if _SINCE.match(simplified, match.end()) or any(a <= match.start() < b for a, b, _ in spans):
             continue  # "2016年以来": since then, not that year; "2011-2015": a period
         if year not in years and year not in report_years and 1990 <= year <= 2100:
