@@ -21,7 +21,7 @@ LIMITS = {  # per set: minimum questions per type, total range, whether each typ
                  "unanswerable": 10}, 70, None, False),
     "fresh2": ({"fact": 16, "compare": 6, "list": 6, "traditional": 6, "crosslingual": 10, "disambiguation": 6,
                 "unanswerable": 10}, 60, 70, True),
-    **{f"fresh{n}": STANDARD for n in range(3, 22)},
+    **{f"fresh{n}": STANDARD for n in range(3, 23)},
 }
 MIN_SAME_NAME, SHARED = 4, 12
 SET = sys.argv[1] if len(sys.argv) > 1 else "fresh2"

@@ -36,6 +36,12 @@ class ReportFacts:
         return self.plan_year or self.year
 
     @property
+    def session_years(self) -> set[int]:
+        """The years a question may call this report by: the year in its title or when it was given, and the year it
+        plans for ("泉州人民政府2011年工作报告", given on 2012年1月5日, is also the 2012 report)."""
+        return {y for y in (self.year, self.plan_year) if y}
+
+    @property
     def place_name(self) -> str | None:
         """The place's own name, without its parents: "龙岗区"."""
         return self.place.rsplit("/", 1)[-1] if self.place else None

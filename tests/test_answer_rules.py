@@ -441,3 +441,26 @@ def test_a_chart_caption_over_years_states_no_figure_and_a_count_beats_a_bare_nu
 
 def test_the_year_a_multiple_is_of_is_no_asked_year():
     assert analyse("平凉市2020年城乡居民人均可支配收入分别是2015年的几倍?").years == [2020]
+
+
+def test_gdp_written_as_its_abbreviation_is_found_and_its_amount_beats_its_growth():
+    sentence = "制定出台服务市场主体发展18条措施,保持经济平稳增长,GDP增长6.0%,首次突破百亿元大关,达到100.6亿元,顺利实现“百亿梦”;"
+    assert _value(sentence, "江西靖安县2024年GDP是多少?") == "100.6亿元"
+    # an amount asked of GDP is not another metric's amount written before GDP's share
+    assert _value("民营经济增加值115.78亿元,增长5.6%,占地区生产总值的55.4%。", "石柱县2022年的GDP是多少?") is None
+
+
+def test_a_suburb_named_after_its_city_with_de_is_that_district():
+    def report(place):
+        return ReportFacts(title="2022年统计公报", place=place, level="county", year=2022, kind="statistics", years=(2022,))
+    corpus = CorpusPlaces([report("山西省/阳泉市/郊区"), report("安徽省/铜陵市/郊区")])
+    analysis = analyse("山西阳泉的郊区(2022年)和安徽铜陵的郊区(2019年),地区生产总值分别是多少?", corpus)
+    assert [p.key for p in analysis.places] == ["山西省/阳泉市/郊区", "安徽省/铜陵市/郊区"] and not analysis.missing
+
+
+def test_a_yearbook_records_the_year_before_its_title_and_a_report_is_called_by_the_year_it_is_given():
+    text = "2020年铜陵市郊区年鉴\n概况  郊区1981年12月设立。全区实现地区生产总值134.07亿元。\n"
+    facts = read_facts(text, 0, len(text), "2020年铜陵市郊区年鉴")
+    assert facts.year == 2020 and facts.years == (2019,)
+    report = ReportFacts(title="泉州人民政府2011年工作报告", year=2011, plan_year=2012, kind="work_report")
+    assert report.session_years == {2011, 2012}

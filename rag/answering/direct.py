@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from ..places import gazetteer
+from ..retrieval.glossary import CHINESE_SYNONYMS
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
@@ -158,13 +159,19 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
         return None
     if asked_unit:
         quantities = [q for q in quantities if (q.group(2) or "").endswith(asked_unit)] or quantities
-    elif SHARE_HEADS & set(metric_words) or any(w.endswith("率") and len(w) >= 3 for w in metric_words[:2]) \
-            or SHARE_ASKED.search(analysis.simplified):
-        # "先进产能占比达到多少" asks a share, not 煤炭产量1.56亿吨; "城镇化率" a rate, not 常住人口27.36万人
+    shares = not asked_unit and bool(SHARE_HEADS & set(metric_words) or any(
+        w.endswith("率") and len(w) >= 3 for w in metric_words[:2]) or SHARE_ASKED.search(analysis.simplified))
+    if shares:  # "先进产能占比达到多少" asks a share, not 煤炭产量1.56亿吨; "城镇化率" a rate, not 常住人口27.36万人
         quantities = [q for q in quantities if q.group(2) in RATE_UNITS[:5]] or quantities
+    amounts: list[re.Match] = []
+    if not asked_unit and not shares and asks_amount(analysis):  # "GDP增长6.0%,首次突破百亿元大关,达到100.6亿元"
+        amounts = [q for q in quantities if q.group(2) and q.group(2) not in RATE_UNITS]  # asked "GDP是多少"
+        quantities = amounts or quantities
     anchor = anchor_end = -1
     for word in metric_words:  # the most telling question word the sentence holds
         position = _best_occurrence(text, word, _without_places(analysis))
+        if position < 0:  # "GDP增长6.0%,…达到100.6亿元": the report writes the asked 地区生产总值 as GDP
+            position, word = _abbreviation_at(text, word)
         if position >= 0:
             anchor, anchor_end = position, position + len(word)
             head = next((h for h in metric_words if h in HEAD_WORDS and h not in word), None)
@@ -187,7 +194,7 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
     if passed and not TARGET_ASKED.search(analysis.simplified):  # "历史性突破2000亿元,达到2311亿元": the figure reached
         after = [q for q in after if q not in passed]
     if not after:
-        if anchor >= 0 and asked_unit:
+        if anchor >= 0 and (asked_unit or amounts):
             return None  # "…人均可支配收入分别增长5.5%": no figure in the asked unit after the asked metric
         after = quantities
     listed = _item_of_list(text, anchor, quantities, analysis)
@@ -320,6 +327,15 @@ def _town_or_country(text: str, chosen: re.Match, quantities: list[re.Match], an
         return None
     run = _run_from(text, chosen.start(), quantities)
     return run[1] if len(run) == 2 else None
+
+
+def _abbreviation_at(text: str, word: str) -> tuple[int, str]:
+    """Where `text` writes `word` (地区生产总值, 生产总值) by its Latin abbreviation (GDP), and the abbreviation as written."""
+    for short, full in CHINESE_SYNONYMS.items():
+        match = re.search(re.escape(short), text, re.I) if short.isascii() and len(word) >= 2 and word in full.split()[0] else None
+        if match:
+            return match.start(), match.group()
+    return -1, word
 
 
 def _without_places(analysis: QueryAnalysis) -> str:

@@ -113,6 +113,7 @@ class ExtractiveConfig:
     wrong_unit: float = 0.4    # "多少亿元" and a sentence with no number in 亿元
     wrong_year: float = 0.3    # the sentence names other years than the asked ones
     other_period: float = 0.25  # the sentence names no year and its report is about other years
+    undated: float = 0.9       # a year is asked and neither the sentence nor its report names any (a profile)
     head_miss: float = 0.5     # the sentence lacks the head of the asked metric (…收入, …率, …总额)
     metric_miss: float = 0.6   # the sentence lacks the asked metric's whole name (一般公共预算收入)
     short_sentence: int = 25   # headings shorter than this are quoted with what follows
@@ -317,6 +318,8 @@ class SentenceScorer:
             elif not mentioned and covered and not covered & set(analysis.years) \
                     and not at_asked_session(passage, analysis):
                 score *= config.other_period
+            elif not mentioned and not covered:
+                score *= config.undated
         if WHO_ASKED.search(analysis.simplified) and not CHAIR_ASKED.search(analysis.simplified) \
                 and OFFICIAL.search(text) and passage.facts is not None \
                 and sentence.start - passage.facts.doc_start < HEADER_CHARS:
@@ -434,7 +437,7 @@ METRIC_PHRASE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:收入|总值|增加值|�
                            rf"(?:的)?(?:增速|增幅|增长率|同比增长|增长)?{ASKED_FILLER}{RANK_TAIL}(?:多少|几)")  # "固定资产投资增速是多少" too
 
 
-GROWTH_ASKED = re.compile(r"增长|增速|增幅|增加了?多少|同比|\bgrow|\bgrew\b|\bincrease|\brise|\brose\b|how fast", re.I)  # not enterprises
+GROWTH_ASKED = re.compile(r"增长|增速|增幅|幅度|增减|是增是减|增加了?多少|同比|\bgrow|\bgrew\b|\bincrease|\brise|\brose\b|how fast", re.I)  # not enterprises
 RATE_FIGURE = re.compile(r"\d\s*(?:%|％|‰|个百分点|百分点|倍)")
 METRIC_SPAN_END = re.compile(r"[。；;]")  # a metric's figures run to its sentence's or clause's end
 MIN_METRIC_TAIL = 4  # 可支配收入: the shortest tail of an asked metric that still names it
@@ -458,7 +461,8 @@ def _rates_only(text: str, analysis: QueryAnalysis, asked_unit: str | None, head
 # verbs, adverbs and qualifiers; a clause led by anything else names a metric of its own
 SAME_METRIC_LEAD = re.compile(r"(?:同比|比上年|较上年|与上年|同口径|按可比价格?计算|可比价格?|年均|累计|全年|预计|初步|其中|总量|总额|规模|增速|增幅|"
                               r"分别|完成|实现|达到了|达到|达|为|是|增长|下降|提高|提升|增加|减少|上升|回落|突破|超过|首次|"
-                              r"连续|保持|位居|居|列|排名|排|占|比|较|约|共|合计|总计|了|的|在|全[国省市州区县])+")
+                              r"连续|保持|位居|居|列|排名|排|占|比|较|约|共|合计|总计|了|的|在|全[国省市州区县]|"
+                              r"[一二三四五六七八九十百千万亿两]+元|大关|关口|新台阶|台阶|迈上|跨上|跨越|跨入)+")  # 突破百亿元大关
 BRACKETED = re.compile(r"[(（][^()（）]*[)）]")
 SHARE_LEAD = re.compile(r"\s*(?:占|对|拉动|带动)")
 NEXT_CLAUSE = re.compile(r"[,，]\s*([^,，;；。\d]*)")
@@ -500,13 +504,17 @@ def asked_metric(analysis: QueryAnalysis) -> str | None:
     return match.group(1) if match and len(match.group(1)) >= 4 else None
 
 
+NOT_METRICS = {"规划", "五年规划", "政府工作报告"}
+
+
 def metric_names(analysis: QueryAnalysis, weights: dict[str, float]) -> list[str]:
     """Names of the asked metric, most specific first: the Chinese metric (一般公共预算收入), the report
     wordings of an English question's terms, rarest first (实到 before 人民代表大会), then the head (收入);
     a figure is read after the first name found in its sentence."""
     names = [asked_metric(analysis)] if asked_metric(analysis) else []
     if analysis.english:
-        wordings = {w for concept in english_concepts(analysis.text) for w in concept if len(w) >= 2}
+        wordings = {w for concept in english_concepts(analysis.text) for w in concept if len(w) >= 2
+                    and not PERIOD.fullmatch(w) and w not in NOT_METRICS}  # "13th Five-Year Plan" is when, not what
         rarity = {w: max((weights.get(t, 0.0) for t in tokenize(w)), default=0.0) for w in wordings}
         names += sorted(wordings, key=lambda w: (-rarity[w], -len(w), w))
     head = asked_head(analysis)
@@ -697,7 +705,8 @@ def on_side(passage: Passage, side: QueryAnalysis) -> bool:
     facts = passage.facts
     if side.places and facts is not None and facts.place and place_match(facts, side.places) < 1.0:
         return False
-    if side.report_years and facts is not None and facts.year is not None and facts.year not in side.report_years:
+    if side.report_years and facts is not None and facts.year is not None \
+            and not facts.session_years & set(side.report_years):
         return False
     asked = side.asked_years
     return not (asked and passage.years and not set(passage.years) & asked) or at_asked_session(passage, side) \

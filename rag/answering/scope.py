@@ -52,7 +52,8 @@ def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -
         held = corpus.held_years(place)
         held_text = "、".join(str(y) for y in held) or "?"
         undated = any(r.year is None for r in corpus.reports_about(place))
-        if analysis.report_years and not undated and not set(held) & set(analysis.report_years):
+        called = {y for r in corpus.reports_about(place) for y in r.session_years}
+        if analysis.report_years and not undated and not called & set(analysis.report_years):
             wanted = "、".join(str(y) for y in analysis.report_years)
             return (f"The corpus holds no {wanted} report for {_label(place)} (it has: {held_text})." if english
                     else f"已收录的{_label(place)}报告为{held_text}年，没有{wanted}年的报告。")

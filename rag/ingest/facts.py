@@ -200,6 +200,8 @@ def years_covered(kind: str, year: int | None, title: str, body: str, given_year
         elif year:
             covered = set(range(year - 1, year + 5))
         return covered
+    if kind == "other" and year and YEARBOOK.search(title):
+        return {year - 1}  # "2020年铜陵市郊区年鉴" records 2019
     if kind in ("news", "other"):
         mostly = _mostly_about(body)
         if not mostly and kind == "other" and year and YEAR_IN_TITLE.search(title):
@@ -224,6 +226,7 @@ def years_covered(kind: str, year: int | None, title: str, body: str, given_year
     return set()
 
 
+YEARBOOK = re.compile(r"(?:19|20)\d{2}\s*年?[^\n，。,]{0,20}年鉴")
 MOSTLY = 0.5  # share of a page's year mentions that one year must hold for the page to be about it
 
 

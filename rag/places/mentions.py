@@ -78,9 +78,9 @@ def _name_starts(text: str, position: int, gaz: Gazetteer) -> bool:
     return any(gaz.lookup(text[position:position + size]) for size in range(3, min(gaz.max_name, len(text) - position) + 1))
 
 
-def _within_previous(places: list[Place], mentions: list[Mention], position: int) -> list[Place]:
-    """A two-character name such as 城区 is a place only right after a place it lies in (晋城市城区)."""
-    if not places or not mentions or mentions[-1].end != position:
+def _within_previous(places: list[Place], mentions: list[Mention], position: int, text: str) -> list[Place]:
+    """A two-character name such as 城区 is a place only right after a place it lies in (晋城市城区, 阳泉的郊区)."""
+    if not places or not mentions or text[mentions[-1].end:position] not in ("", "的"):
         return []
     return [p for p in places if any(p.is_within(parent) and p != parent for parent in mentions[-1].candidates)]
 
@@ -139,7 +139,7 @@ def find_mentions(text: str, gaz: Gazetteer, aliases: dict[str, list[Place]] | N
         for size in range(min(longest, len(text) - position), 1, -1):
             piece = text[position:position + size]
             places = gaz.lookup(piece) if _full_name_ok(piece) else _within_previous(gaz.lookup(piece), mentions,
-                                                                                    position)
+                                                                                    position, text)
             if places and _joiner_and_organ(text, position, size):
                 places = []
             if places:

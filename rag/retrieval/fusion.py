@@ -86,7 +86,7 @@ class MetadataPrior:
             match = records.place_matches([p.key for p in analysis.places])
             per_report *= place_miss + (1 - place_miss) * match
         if analysis.report_years:
-            per_report[~np.isin(records.report_year, analysis.report_years)] *= year_miss
+            per_report[~records.called(analysis.report_years)] *= year_miss
         prior = per_report[records.report_of[ids]]
         asked = analysis.asked_years
         if asked:

@@ -184,7 +184,7 @@ class Retriever:
         if analysis.places:
             constraints.append(records.report_flags(records.reports_of_places([p.key for p in analysis.places])))
         if analysis.report_years:
-            constraints.append(np.isin(records.report_year, analysis.report_years))
+            constraints.append(records.called(analysis.report_years))
         for constraint in constraints:
             narrowed = held & constraint
             if narrowed.any():

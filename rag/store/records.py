@@ -36,6 +36,7 @@ class ChunkRecords(Sequence):
         self._lock = threading.Lock()
         self.report_source = [source for source, _ in reports]
         self.report_year = np.array([f.year if f.year is not None else -1 for _, f in reports], dtype="int32")
+        self.report_plan_year = np.array([f.plan_year or -1 for _, f in reports], dtype="int32")
         self._places = [f.place for _, f in reports]
         self._by_place: dict[str, list[int]] | None = None
         self._unplaced: np.ndarray | None = None
@@ -125,6 +126,10 @@ class ChunkRecords(Sequence):
             placed = sorted((facts.place, i) for i, (_, facts) in enumerate(self.reports) if facts.place)
             self._by_place = (by_place, by_candidate, [p for p, _ in placed], [i for _, i in placed])
         return self._by_place
+
+    def called(self, years: list[int]) -> np.ndarray:
+        """Per report: may a question call it the report of one of `years` (`ReportFacts.session_years`)?"""
+        return np.isin(self.report_year, years) | np.isin(self.report_plan_year, years)
 
     def reports_of_places(self, keys: list[str]) -> np.ndarray:
         """Ids of the reports issued by one of these places, or that may be (namesakes untold)."""
