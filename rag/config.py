@@ -33,7 +33,7 @@ class ChunkerSettings:
     size: int = 300
     overlap: int = 60
     embed_format: str = "title+t2s/v1"
-    facts_version: int = 42  # how report facts are read (rag/ingest/facts.py); a change re-reads them
+    facts_version: int = 43  # how report facts are read (rag/ingest/facts.py); a change re-reads them
 
     def as_dict(self) -> dict:
         return {"size": self.size, "overlap": self.overlap, "embed_format": self.embed_format,

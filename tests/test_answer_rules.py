@@ -464,3 +464,18 @@ def test_a_yearbook_records_the_year_before_its_title_and_a_report_is_called_by_
     assert facts.year == 2020 and facts.years == (2019,)
     report = ReportFacts(title="泉州人民政府2011年工作报告", year=2011, plan_year=2012, kind="work_report")
     assert report.session_years == {2011, 2012}
+
+
+def test_a_district_the_file_name_places_in_another_city_is_that_citys():
+    text = "清河區2007年政府工作報告\n本屆政府組成以來,全區經濟發展。預計2007年地區生產總值達到33億元。\n" * 3
+    facts = read_facts(text, 0, len(text), "清河區2007年政府工作報告", "qinghe_huaian_2007.txt")
+    assert facts.place == "江苏省/淮安市/清河区" and "the file name places it in 淮安市" in facts.notes[0]
+    assert facts.plan_year == 2008  # "预计2007年…" in a 2007 report: it reviews 2007
+    assert read_facts(text, 0, len(text), "清河區2007年政府工作報告", "qinghe_tieling_2007.txt").place == "辽宁省/铁岭市/清河区"
+
+
+def test_a_code_is_answered_with_its_digits_and_a_rank_within_the_asked_scope():
+    assert _value("长途区号:024 | 邮政编码:112000 |\n下辖地区:2个街道、2个镇、1个乡 |", "铁岭清河区的邮政编码是多少?") == "112000"
+    sentence = "清河区人口数量为8.47万人,位列铁岭市各县市区人口数量排行榜第7位,位列辽宁省各县市区人口数量排行榜第95位。"
+    assert _value(sentence, "清河区的人口数量在辽宁省各县市区中排第几?") == "第95位"
+    assert _value(sentence, "清河区的人口数量在铁岭市各县市区中排第几?") == "第7位"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..places import gazetteer
-from ..retrieval.glossary import CHINESE_SYNONYMS
+from ..retrieval.glossary import LATIN_ABBREVIATIONS
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
@@ -105,6 +105,20 @@ def direct_value(sentence: str, analysis: QueryAnalysis, asked_unit: str | None,
     return _with_counted_noun(text, value, analysis) if value else value
 
 
+# "邮政编码是多少", "postal code": a code is answered with the digits written after its name, never a count
+CODES = ((re.compile(r"邮政编码|邮编|postal code|post ?code|zip code", re.I), r"邮政编码|邮编"),
+         (re.compile(r"区号|area code|dialling code", re.I), r"区号"),
+         (re.compile(r"(?:区划|行政)代码|division code", re.I), r"(?:区划|行政)代码|代码"))
+
+
+def _code(text: str, analysis: QueryAnalysis) -> str | None:
+    for asked, written in CODES:
+        if asked.search(analysis.simplified):
+            match = re.search(rf"(?:{written})\s*(?:[:：|为是]\s*)?(\d{{3,}})", text)
+            return match.group(1) if match else None
+    return None
+
+
 def _count_of_noun(text: str, analysis: QueryAnalysis) -> str | None:
     """"辖1个镇、9个街道办事处" asked "几个街道办事处": the count written right before the noun asked about."""
     asked = COUNTED_NOUN.search(analysis.simplified)
@@ -146,11 +160,14 @@ NOUN_END = re.compile(r"[\u4e00-\u9fff]{0,4}?(?=[,，、。;；:：()（）和�
 
 
 def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metric_words: list[str]) -> str | None:
+    code = _code(text, analysis)
+    if code is not None:
+        return code
     session = SESSION_WRITTEN.search(text) if SESSION_WHICH_ASKED.search(analysis.simplified) else None
     if session:
         return session.group()  # "第七届人民代表大会第八次会议", not the 第八 of a rank
     if RANK_ASKED.search(analysis.simplified):
-        return _rank(text, metric_words, analysis.asked_years)
+        return _rank(text, metric_words, analysis.asked_years, rank_scopes(analysis))
     if RATIO_ASKED.search(analysis.simplified) and _ratio(text):
         return _ratio(text)
     quantities = _quantities(text)
@@ -331,8 +348,8 @@ def _town_or_country(text: str, chosen: re.Match, quantities: list[re.Match], an
 
 def _abbreviation_at(text: str, word: str) -> tuple[int, str]:
     """Where `text` writes `word` (地区生产总值, 生产总值) by its Latin abbreviation (GDP), and the abbreviation as written."""
-    for short, full in CHINESE_SYNONYMS.items():
-        match = re.search(re.escape(short), text, re.I) if short.isascii() and len(word) >= 2 and word in full.split()[0] else None
+    for short, full in LATIN_ABBREVIATIONS.items():
+        match = re.search(re.escape(short), text, re.I) if len(word) >= 2 and word in full else None
         if match:
             return match.start(), match.group()
     return -1, word
@@ -384,7 +401,7 @@ def says_change(value: str) -> bool:
 RANK = re.compile(r"(?:全(?:国|省|市|州|区|县)|[省市州区县]内)?(?:第[一二三四五六七八九十百\d]+(?:位|名)?|首位)")
 
 
-def _rank(text: str, metric_words: list[str], years: set[int]) -> str | None:
+def _rank(text: str, metric_words: list[str], years: set[int], scopes: list[str]) -> str | None:
     """"总量稳居全市第三": the first rank written after the asked metric (or anywhere, when it is not named);
     of ranks dated "由2016年的第60名上升至2019年的第35名", the one of the asked year."""
     anchor = next((text.find(w) for w in metric_words if w in text), 0)  # the most specific name written
@@ -392,7 +409,19 @@ def _rank(text: str, metric_words: list[str], years: set[int]) -> str | None:
     dated = {m.start(): RANK_YEAR.search(text, max(0, m.start() - RANK_YEAR_REACH), m.start()) for m in ranks}
     ranks = [m for m in ranks if dated[m.start()] and int(dated[m.start()].group(1)) in years] or [
         m for m in ranks if not dated[m.start()]] or ranks
+    ranks = [m for m in ranks if any(s in text[_clause_start(text, m.start()):m.start() + len(m.group())]
+                                      for s in scopes)] or ranks  # "…在辽宁省各县市区中排第几": 辽宁省's, not 铁岭市's
     return ranks[0].group() if ranks else None
+
+
+RANK_SCOPE = re.compile(r"全(?:国|省|市|州|区|县)|[省市州]内")
+
+
+def rank_scopes(analysis: QueryAnalysis) -> list[str]:
+    """What a rank is asked within: 全省, or a larger place the question names beside the asked one ("在辽宁省…")."""
+    asked = {n for p in analysis.places for n in (p.name, p.alias)}
+    larger = [n for p in analysis.missing if p.level in ("province", "city") for n in (p.name, p.alias) if len(n) >= 2]
+    return RANK_SCOPE.findall(analysis.simplified) + [n for n in larger if n not in asked]
 
 
 RANK_YEAR = re.compile(r"((?:19|20)\d{2})年(?:的|末|底)?\s*(?:(?:全(?:国|省|市|州|区|县)|[省市州区县]内)\S{0,4}?)?$")

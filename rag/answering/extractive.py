@@ -8,7 +8,13 @@ from ..ingest.periods import PARTED_KINDS, PERIOD, TOPIC_YEAR, running_year
 from ..places.gazetteer import short_name
 from ..retrieval.dictionary import english_wordings
 from ..retrieval.fusion import place_match
-from ..retrieval.glossary import CHINESE_SYNONYMS, ENGLISH_TERMS, chinese_concepts, english_concepts
+from ..retrieval.glossary import (
+    CHINESE_SYNONYMS,
+    ENGLISH_TERMS,
+    LATIN_ABBREVIATIONS,
+    chinese_concepts,
+    english_concepts,
+)
 from ..retrieval.lexical import tokenize
 from ..retrieval.query import QueryAnalysis
 from ..textnorm import squeeze_spaces, to_simplified
@@ -561,9 +567,8 @@ def asks_amount(analysis: QueryAnalysis) -> bool:
 
 def report_wording(question: str) -> str:
     """The question with Latin abbreviations in report wording: "GDP是多少" asks for 地区生产总值, an amount."""
-    for short, full in CHINESE_SYNONYMS.items():
-        if short.isascii():
-            question = re.sub(re.escape(short), full.split()[0], question, flags=re.I)
+    for short, full in LATIN_ABBREVIATIONS.items():
+        question = re.sub(re.escape(short), full, question, flags=re.I)
     return question
 
 

@@ -16,6 +16,10 @@ _ENGLISH = sorted(ENGLISH_TERMS, key=len, reverse=True)
 _ENGLISH_RE = re.compile(r"(?<![a-z])(" + "|".join(re.escape(t) for t in _ENGLISH) + r")(?![a-z])")
 
 
+LATIN_ABBREVIATIONS: dict[str, str] = {short: full.split()[0] for short, full in CHINESE_SYNONYMS.items()
+                                       if short.isascii()}  # "gdp" → 地区生产总值, as the reports write it
+
+
 def english_terms(question: str) -> list[str]:
     """The English glossary terms `question` holds, in order (lower case)."""
     return [m.group(1) for m in _ENGLISH_RE.finditer(question.lower())]
