@@ -567,9 +567,10 @@ def asks_amount(analysis: QueryAnalysis) -> bool:
 
 def report_wording(question: str) -> str:
     """The question with Latin abbreviations in report wording: "GDP是多少" asks for 地区生产总值, an amount."""
-    for short, full in LATIN_ABBREVIATIONS.items():
-        question = re.sub(re.escape(short), full, question, flags=re.I)
-    return question
+    return LATIN_ABBREVIATION.sub(lambda m: LATIN_ABBREVIATIONS[m.group().lower()], question)
+
+
+LATIN_ABBREVIATION = re.compile("|".join(map(re.escape, LATIN_ABBREVIATIONS)) or "(?!)", re.I)  # compiled once: hot path
 
 
 def content_pieces(analysis: QueryAnalysis) -> list[str]:
@@ -808,8 +809,9 @@ def part_years_of(sentence: Sentence, passage: Passage) -> set[int]:
     """The years the part of a report holding `sentence` is about, when the sentence names none: a work
     report's review or plan year; for a report of no year, its paragraph's or its heading's."""
     facts = passage.facts
-    if header_years(sentence.start, facts):
-        return header_years(sentence.start, facts)
+    header = header_years(sentence.start, facts)
+    if header:
+        return header
     return primary_years(passage) if facts is not None and facts.years else paragraph_year(sentence, passage)
 
 

@@ -31,7 +31,6 @@ _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?\s*(?:-|—|–|~|～|�
 _SET_ASIDE = re.compile(r"(?<=[?？。.!！,，;；\s])\s*[(（]?\s*(?:请?注意)?[,，:：]?\s*(?:别跟|别和|别与|别把|不要|"
                         r"不是|并非|而非|而不是|不含|不包括)[^?？。!！]*[)）]?\s*[。.!！?？]?\s*$")
 _BOTH_ASKED = re.compile(r"各是|各为|各有|各自|分别是|分别为|分别有|\b(?:each|both)\b", re.I)  # not "分别增长"
-_COMPARED_WITH = re.compile(r"(?:与|和|同)\s*$")  # "…与2021年相比": a year set beside, not a base to grow from
 _MULTIPLE_OF = re.compile(r"\s*年?的?\s*(?:几|多少|[\d.]+|[一二三四五六七八九十两]+)\s*倍")
 _SINCE = re.compile(r"\s*年?\s*以来")
 _BASE_YEAR = re.compile(r"(?:比|较|相比|与|同)\s*$|compared (?:to|with)\s*$|than\s*$|since\s*$")
@@ -280,7 +279,7 @@ def analyse(question: str, corpus: CorpusPlaces | None = None) -> QueryAnalysis:
     for match in _YEAR.finditer(simplified):
         year = int(match.group(1))
         before = simplified[max(0, match.start() - 16):match.start()]
-        if _BASE_YEAR.search(before) and not (_BOTH_ASKED.search(simplified) and _COMPARED_WITH.search(before)):
+        if _BASE_YEAR.search(before) and not _BOTH_ASKED.search(simplified):
             continue  # 比2015年增长: a base of comparison, not the year asked about ("…与2021年相比,各是多少" asks both)
         if _MULTIPLE_OF.match(simplified, match.end()):
             continue  # "是2015年的几倍": the base a multiple is of, not the year asked about
