@@ -10,6 +10,7 @@ from ..textnorm import squeeze_spaces, to_simplified
 from ..types import Passage
 from .extractive import (
     GROWTH_ASKED,
+    LATIN_ABBREVIATION,
     MARK_CUE,
     PART_ASKED,
     PART_OF_YEAR,
@@ -179,7 +180,7 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
     shares = not asked_unit and bool(SHARE_HEADS & set(metric_words) or any(
         w.endswith("率") and len(w) >= 3 for w in metric_words[:2]) or SHARE_ASKED.search(analysis.simplified))
     if shares:  # "先进产能占比达到多少" asks a share, not 煤炭产量1.56亿吨; "城镇化率" a rate, not 常住人口27.36万人
-        quantities = [q for q in quantities if q.group(2) in RATE_UNITS[:5]] or quantities
+        quantities = [q for q in quantities if q.group(2) in LEVEL_UNITS] or quantities
     amounts: list[re.Match] = []
     if not asked_unit and not shares and asks_amount(analysis):  # "GDP增长6.0%,首次突破百亿元大关,达到100.6亿元"
         amounts = [q for q in quantities if q.group(2) and q.group(2) not in RATE_UNITS]  # asked "GDP是多少"
@@ -198,7 +199,8 @@ def _figure_of(text: str, analysis: QueryAnalysis, asked_unit: str | None, metri
             break
     after = [q for q in quantities if q.start() > anchor]
     if anchor >= 0:  # "地区生产总值年均增长3.7%,…,固定资产投资累计完成149.8亿元": not another metric's figure
-        own = [q for q in after if q.start() < metric_span_end(text, anchor_end)]
+        span_end = metric_span_end(text, anchor_end)
+        own = [q for q in after if q.start() < span_end]
         if not own and after and asked_unit:
             return None  # the asked metric's own clauses state nothing in the asked unit
         after = own or after
@@ -348,9 +350,8 @@ def _town_or_country(text: str, chosen: re.Match, quantities: list[re.Match], an
 
 def _abbreviation_at(text: str, word: str) -> tuple[int, str]:
     """Where `text` writes `word` (地区生产总值, 生产总值) by its Latin abbreviation (GDP), and the abbreviation as written."""
-    for short, full in LATIN_ABBREVIATIONS.items():
-        match = re.search(re.escape(short), text, re.I) if len(word) >= 2 and word in full else None
-        if match:
+    for match in LATIN_ABBREVIATION.finditer(text) if len(word) >= 2 else ():
+        if word in LATIN_ABBREVIATIONS[match.group().lower()]:
             return match.start(), match.group()
     return -1, word
 
@@ -398,7 +399,8 @@ def says_change(value: str) -> bool:
     return bool(re.match(VERB, value)) or value[:1] in ("从", "由")
 
 
-RANK = re.compile(r"(?:全(?:国|省|市|州|区|县)|[省市州区县]内)?(?:第[一二三四五六七八九十百\d]+(?:位|名)?|首位)")
+RANK_WITHIN = r"(?:全(?:国|省|市|州|区|县)|[省市州区县]内)"  # 全省, 市内: what a rank is within
+RANK = re.compile(rf"{RANK_WITHIN}?(?:第[一二三四五六七八九十百\d]+(?:位|名)?|首位)")
 
 
 def _rank(text: str, metric_words: list[str], years: set[int], scopes: list[str]) -> str | None:
@@ -424,7 +426,7 @@ def rank_scopes(analysis: QueryAnalysis) -> list[str]:
     return RANK_SCOPE.findall(analysis.simplified) + [n for n in larger if n not in asked]
 
 
-RANK_YEAR = re.compile(r"((?:19|20)\d{2})年(?:的|末|底)?\s*(?:(?:全(?:国|省|市|州|区|县)|[省市州区县]内)\S{0,4}?)?$")
+RANK_YEAR = re.compile(rf"((?:19|20)\d{{2}})年(?:的|末|底)?\s*(?:{RANK_WITHIN}\S{{0,4}}?)?$")
 RANK_YEAR_REACH = 14
 
 
@@ -477,7 +479,8 @@ def _as_written(text: str, quantity: re.Match, with_change: bool = False) -> str
 
 
 CHANGE_ASKED = re.compile(r"提高|提升|增加|增长|下降|减少|变化|change|increase|decrease|rise|fall|grow", re.I)
-RATE_UNITS = ("%", "％", "‰", "个百分点", "百分点", "倍")
+LEVEL_UNITS = ("%", "％", "‰", "个百分点", "百分点")  # a share or rate as a level (not a multiple)
+RATE_UNITS = (*LEVEL_UNITS, "倍")
 
 
 def is_rate(value: str) -> bool:

@@ -51,8 +51,9 @@ def out_of_scope(analysis: QueryAnalysis, corpus: CorpusPlaces, english: bool) -
     for place in analysis.places:
         held = corpus.held_years(place)
         held_text = "、".join(str(y) for y in held) or "?"
-        undated = any(r.year is None for r in corpus.reports_about(place))
-        called = {y for r in corpus.reports_about(place) for y in r.session_years}
+        reports = corpus.reports_about(place)
+        undated = any(r.year is None for r in reports)
+        called = {y for r in reports for y in r.session_years}
         if analysis.report_years and not undated and not called & set(analysis.report_years):
             wanted = "、".join(str(y) for y in analysis.report_years)
             return (f"The corpus holds no {wanted} report for {_label(place)} (it has: {held_text})." if english
